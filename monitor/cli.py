@@ -1,0 +1,204 @@
+"""The `hf-monitor` command line: argument parsing, and errors to messages and exit codes.
+
+Each command is a short recipe over the library functions; no logic lives here. Domain
+errors (`MonitorError`) become one line on stderr with their fixed exit code; anything
+unexpected becomes one line too, with a hint to set HF_MONITOR_DEBUG=1 for the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import __version__
+from .config import Config, default_config_path, load_config
+from .errors import MonitorError
+from .store import Store, open_store
+
+PROG = "hf-monitor"
+DEBUG_ENV = "HF_MONITOR_DEBUG"
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except MonitorError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(
+            f"{PROG}: unexpected error: {type(exc).__name__}: {exc} "
+            f"(set {DEBUG_ENV}=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    """Poll the Hub once for every watched family and store one run.
+
+    Example:
+      hf-monitor collect
+      HF_ENDPOINT=http://127.0.0.1:8765 hf-monitor collect   # against a local fake Hub
+    """
+    from .collect import collect
+    from .hub import build_hub
+
+    config, store = _open(args)
+    hub_settings = config.settings.hub
+    hub = build_hub(
+        config.hub_endpoint(), timeout=hub_settings.timeout, page_size=hub_settings.page_size
+    )
+    result = collect(config, store, hub)
+    for selector, error in result.errors:
+        print(f"{PROG}: {selector}: {error}", file=sys.stderr)
+    print(
+        f"run {result.run_id}: {result.status} — {result.models} models, "
+        f"{result.new_snapshots} new snapshots, {result.requests} requests, "
+        f"{result.seconds:.1f} s ({hub.endpoint})"
+    )
+    return result.exit_code
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    """Show the resolved watch list: each family's models with their latest numbers.
+
+    Example:
+      hf-monitor models
+      hf-monitor models --family qwen
+    """
+    from .views import render_models
+
+    config, store = _open(args)
+    if args.family and args.family not in {f.id for f in config.families}:
+        _no_family(args.family, config)
+    print(render_models(config, store.latest_snapshots(), only=args.family), end="")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Show recent runs: when, how long, status, models, requests and errors.
+
+    Example:
+      hf-monitor status
+      hf-monitor status --runs 30
+    """
+    from .views import render_status
+
+    _config, store = _open(args)
+    print(render_status(store.recent_runs(args.runs), now=datetime.now(UTC)), end="")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write every stored snapshot with family and origin (stdout unless --out).
+
+    Example:
+      hf-monitor export --format csv > snapshots.csv
+      hf-monitor export --format jsonl --out snapshots.jsonl
+      python -c "import pandas as pd; print(pd.read_csv('snapshots.csv').tail())"
+    """
+    from .export import export_frame, write_export
+
+    config, store = _open(args)
+    write_export(export_frame(store, config), args.format, args.out)
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Watch how popular open AI models are on the Hugging Face Hub.",
+        epilog=textwrap.dedent(
+            """\
+            Examples:
+              hf-monitor collect            # poll the Hub once, store a dated snapshot
+              hf-monitor models             # what is watched, with the latest numbers
+              hf-monitor status             # recent runs and their errors
+              hf-monitor export --format csv > snapshots.csv
+            """
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="config file (default: $HF_MONITOR_CONFIG or ./config.yaml)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _add(sub, "collect", cmd_collect)
+    models = _add(sub, "models", cmd_models)
+    models.add_argument("--family", help="only this family id")
+    status = _add(sub, "status", cmd_status)
+    status.add_argument("--runs", type=int, default=10, help="how many recent runs (default 10)")
+    export = _add(sub, "export", cmd_export)
+    export.add_argument("--format", choices=("csv", "jsonl", "parquet"), default="csv")
+    export.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    return parser
+
+
+def _add(sub: argparse._SubParsersAction, name: str, handler: Handler) -> argparse.ArgumentParser:
+    doc = textwrap.dedent(handler.__doc__ or "").strip()
+    summary, _, details = doc.partition("\n")
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=textwrap.dedent(details).strip(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _open(args: argparse.Namespace) -> tuple[Config, Store]:
+    config = load_config(args.config or default_config_path())
+    return config, open_store(config.storage_url())
+
+
+def _no_family(family_id: str, config: Config) -> None:
+    from .errors import UsageError
+
+    known = ", ".join(f.id for f in config.families)
+    raise UsageError(f"no family {family_id!r} in {config.path.name} (known: {known})")
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not verbose:
+        # The Hub client logs every retry; one line per failed selector is enough for users.
+        logging.getLogger("huggingface_hub").setLevel(logging.ERROR)

@@ -1,0 +1,341 @@
+"""Load `config.yaml` into a typed, validated model.
+
+Validation is strict on purpose: the file is edited by hand and read by an unattended job, so
+a typo must fail loudly at load time (one line naming the file and the key path) rather than
+silently watching nothing. Relative paths resolve against the config file's folder, so the
+tool behaves the same from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from huggingface_hub.utils import HFValidationError, validate_repo_id
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "config.yaml"
+CONFIG_ENV = "HF_MONITOR_CONFIG"
+PUBLIC_HUB = "https://huggingface.co"
+
+# Hub names use letters, digits, "-", "_" and "."; a glob may add "*", "?" and "[...]" classes.
+_GLOB_RE = re.compile(r"^(?:[\w.\-*?]|\[!?[\w.\-]+\])+$")
+_AUTHOR_RE = re.compile(r"^[\w.\-]{1,96}$")
+_CRON_FIELDS = 5
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_glob(value: str) -> str:
+    if not _GLOB_RE.match(value):
+        raise ValueError(f"invalid name glob {value!r} (letters, digits, - _ . * ? and [..] only)")
+    return value
+
+
+Glob = Annotated[str, Field(min_length=1)]
+
+
+class AuthorSelector(_Strict):
+    """All models of one Hub author, optionally narrowed by globs on the model name."""
+
+    name: str
+    include: tuple[Glob, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _valid_author(cls, value: str) -> str:
+        if not _AUTHOR_RE.match(value):
+            raise ValueError(f"invalid Hub author {value!r}")
+        return value
+
+    @field_validator("include")
+    @classmethod
+    def _valid_globs(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_glob(v) for v in values)
+
+    def matches(self, model_id: str) -> bool:
+        author, _, name = model_id.partition("/")
+        if author.lower() != self.name.lower():
+            return False
+        return not self.include or any(fnmatchcase(name, g) for g in self.include)
+
+    def search_hint(self) -> str | None:
+        """A substring every included name contains, for the Hub's server-side `search`.
+
+        The Hub matches `search` case-insensitively, so `phi*` and `Phi*` share the hint "phi".
+        Globs are still applied on our side afterwards; the hint only trims the listing.
+        """
+        if not self.include:
+            return None
+        pieces = [_longest_literal(g).lower() for g in self.include]
+        first = pieces[0]
+        if len(first) >= 3 and all(first in p for p in pieces):
+            return first
+        return None
+
+
+def _longest_literal(glob: str) -> str:
+    parts = re.split(r"[*?]|\[[^\]]*\]", glob)
+    return max(parts, key=len)
+
+
+def _author_selector(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class Family(_Strict):
+    """A model family: one lab's line of models, with where they come from."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    label: str
+    organization: str
+    origin: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 country code")]
+    authors: tuple[AuthorSelector, ...] = ()
+    models: tuple[str, ...] = ()
+    exclude: tuple[Glob, ...] = ()
+
+    @field_validator("authors", mode="before")
+    @classmethod
+    def _authors_shorthand(cls, values: Any) -> Any:
+        if isinstance(values, list):
+            return [_author_selector(v) for v in values]
+        return values
+
+    @field_validator("models")
+    @classmethod
+    def _valid_model_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            _check_model_id(value)
+        return values
+
+    @field_validator("exclude")
+    @classmethod
+    def _valid_excludes(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            author, slash, name = value.partition("/")
+            if not slash or not _AUTHOR_RE.match(author):
+                raise ValueError(f"exclude {value!r} must look like 'author/name-glob'")
+            _check_glob(name)
+        return values
+
+    @model_validator(mode="after")
+    def _has_selector(self) -> Family:
+        if not self.authors and not self.models:
+            raise ValueError("a family needs at least one of 'authors' or 'models'")
+        return self
+
+    def is_excluded(self, model_id: str) -> bool:
+        return any(fnmatchcase(model_id, pattern) for pattern in self.exclude)
+
+    def matches(self, model_id: str) -> bool:
+        if self.is_excluded(model_id):
+            return False
+        if model_id in self.models:
+            return True
+        return any(selector.matches(model_id) for selector in self.authors)
+
+
+def _check_model_id(value: str) -> None:
+    try:
+        validate_repo_id(value)
+    except HFValidationError as exc:
+        raise ValueError(f"invalid model id {value!r}") from exc
+    if "/" not in value:
+        raise ValueError(f"model id {value!r} must be 'author/name'")
+
+
+class HubSettings(_Strict):
+    endpoint: str = PUBLIC_HUB
+    timeout: Annotated[float, Field(gt=0, le=600, description="seconds per HTTP request")] = 20.0
+    page_size: Annotated[int, Field(ge=1, le=1000)] = 1000
+
+    @field_validator("endpoint")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"endpoint {value!r} must be an http(s) URL")
+        return value.rstrip("/")
+
+
+class StorageSettings(_Strict):
+    url: str = "sqlite:///data/monitor.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+            raise ValueError("url must start with sqlite:/// or postgresql://")
+        return value
+
+
+class ReportSettings(_Strict):
+    dir: str = "reports"
+
+
+class ScheduleSettings(_Strict):
+    timezone: str = "UTC"
+    # The Hub refreshes its counters around midnight UTC; collect well after that.
+    collect: str = "30 3 * * *"
+    report: str = "0 6 * * mon"
+
+    @field_validator("collect", "report")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != _CRON_FIELDS:
+            raise ValueError(
+                f"cron expression {value!r} needs 5 fields (min hour day month weekday)"
+            )
+        return value
+
+
+class Settings(_Strict):
+    hub: HubSettings = HubSettings()
+    storage: StorageSettings = StorageSettings()
+    reports: ReportSettings = ReportSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    families: tuple[Family, ...]
+
+    @field_validator("families")
+    @classmethod
+    def _disjoint(cls, families: tuple[Family, ...]) -> tuple[Family, ...]:
+        if not families:
+            raise ValueError("watch at least one family")
+        seen: dict[str, str] = {}
+        for family in families:
+            if family.id in seen:
+                raise ValueError(f"family id {family.id!r} appears twice")
+            seen[family.id] = family.id
+        owner: dict[str, str] = {}
+        for family in families:
+            for model_id in family.models:
+                other = owner.setdefault(model_id.lower(), family.id)
+                if other != family.id:
+                    raise ValueError(
+                        f"model {model_id!r} is listed in families {other!r} and {family.id!r}"
+                    )
+        whole_authors: dict[str, str] = {}
+        for family in families:
+            for sel in family.authors:
+                if not sel.include:
+                    other = whole_authors.setdefault(sel.name.lower(), family.id)
+                    if other != family.id:
+                        raise ValueError(
+                            f"author {sel.name!r} is taken whole by families {other!r} and {family.id!r}"
+                        )
+        return families
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated configuration plus where it came from."""
+
+    settings: Settings
+    path: Path
+
+    @property
+    def families(self) -> tuple[Family, ...]:
+        return self.settings.families
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def family(self, family_id: str) -> Family:
+        for family in self.families:
+            if family.id == family_id:
+                return family
+        raise KeyError(family_id)
+
+    def classify(self, model_id: str) -> Family | None:
+        """The family a model belongs to, or None when it is not watched (first match wins)."""
+        for family in self.families:
+            if family.matches(model_id):
+                return family
+        return None
+
+    def hub_endpoint(self, environ: dict[str, str] | os._Environ[str] = os.environ) -> str:
+        """`HF_ENDPOINT` wins over the config, which defaults to the public Hub."""
+        return (environ.get("HF_ENDPOINT") or self.settings.hub.endpoint).rstrip("/")
+
+    def storage_url(self) -> str:
+        """The storage URL with a relative SQLite path resolved against the config folder."""
+        url = self.settings.storage.url
+        prefix, sep, rest = url.partition(":///")
+        if prefix.startswith("sqlite") and sep and rest and rest != ":memory:":
+            path = Path(rest)
+            if not path.is_absolute():
+                path = self.base_dir / path
+            return f"{prefix}:///{path}"
+        return url
+
+    def reports_dir(self) -> Path:
+        path = Path(self.settings.reports.dir)
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def default_config_path(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path:
+    return Path(environ.get(CONFIG_ENV) or DEFAULT_CONFIG_NAME)
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate a config file; raise ConfigError with one readable line on failure."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found (pass --config PATH or set {CONFIG_ENV})"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
+    return Config(settings=settings, path=path.resolve())
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line: the first problem with its key path, and how many more there are."""
+    errors = exc.errors()
+    first = errors[0]
+    where = _key_path(first["loc"])
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    else:
+        message = str(first["msg"]).removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    return f"{where}: {message}{more}" if where else f"{message}{more}"
+
+
+def _key_path(loc: Iterable[int | str]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in ("str", "AuthorSelector", "function-before[_author_selector()]"):
+            continue  # pydantic's union branch names are noise for a reader
+        else:
+            path += f".{part}" if path else str(part)
+    return path

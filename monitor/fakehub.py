@@ -1,0 +1,501 @@
+"""A fake Hugging Face Hub: a real HTTP server on 127.0.0.1 that answers like the real one.
+
+It implements the parts of the Hub API the monitor uses, as described in the project's Hub
+notes: `/api/models` (author, search, filter, pipeline_tag, gated, sort, limit, expand, cursor
+pagination with absolute `Link` headers), `/api/models/{id}` (expand, 307 for renamed ids,
+401/404 for missing ones), `RateLimit`/`RateLimit-Policy` headers on every response, and the
+default projections versus `{_id, id}` plus expanded keys.
+
+Tests start it through a pytest fixture; `hf-monitor demo` and `python -m monitor.fakehub`
+start it by hand for trying the tool offline. It is fed with real recorded numbers
+(`recorded_days`), one simulated day at a time.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import gzip
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+MAX_PAGE_SIZE = 1000
+WINDOW_SECONDS = 300
+ANONYMOUS_QUOTA = 500
+TOKEN_QUOTA = 1000
+
+KNOWN_EXPAND = frozenset(
+    [
+        "author",
+        "baseModels",
+        "cardData",
+        "childrenModelCount",
+        "config",
+        "createdAt",
+        "disabled",
+        "downloads",
+        "downloadsAllTime",
+        "evalResults",
+        "gated",
+        "gguf",
+        "inference",
+        "inferenceProviderMapping",
+        "lastModified",
+        "library_name",
+        "likes",
+        "mask_token",
+        "model-index",
+        "pipeline_tag",
+        "private",
+        "resourceGroup",
+        "safetensors",
+        "sha",
+        "siblings",
+        "spaces",
+        "tags",
+        "transformersInfo",
+        "trendingScore",
+        "usedStorage",
+        "widgetData",
+        "xetEnabled",
+    ]
+)
+LIST_DEFAULT_KEYS = (
+    "_id", "id", "likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag",
+    "library_name", "createdAt", "modelId",
+)  # fmt: skip
+LIST_FULL_KEYS = ("author", "sha", "lastModified", "siblings", "gated")
+INFO_DEFAULT_KEYS = (
+    "_id", "id", "private", "pipeline_tag", "library_name", "tags", "downloads", "likes",
+    "modelId", "author", "sha", "lastModified", "gated", "disabled", "siblings", "createdAt",
+)  # fmt: skip
+SORT_KEYS = {"downloads", "likes", "trendingScore", "createdAt", "lastModified"}
+NOT_FOUND_MESSAGE = "Invalid username or password."
+
+
+@dataclass
+class Fault:
+    """A switchable failure: requests whose path contains `path_contains` get it.
+
+    kind "status" answers `status` with `headers`/`body`; "hang" sleeps `seconds` before
+    answering normally; "reset" closes the connection without an answer; "garbage" sends a
+    200 whose body is not JSON. `times` limits how many requests are hit (None: all).
+    """
+
+    path_contains: str
+    kind: str = "status"
+    status: int = 503
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = '{"error":"Service Unavailable"}'
+    seconds: float = 0.0
+    times: int | None = None
+    hits: int = 0
+
+
+@dataclass
+class FakeHubState:
+    """What the fake Hub knows. Tests mutate it between requests (under `lock`)."""
+
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    renames: dict[str, str] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    max_page_size: int = MAX_PAGE_SIZE
+    requests: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    window_start: float = field(default_factory=time.monotonic)
+    window_used: int = 0
+
+    def set_models(self, models: list[dict[str, Any]]) -> None:
+        with self.lock:
+            self.models = {m["id"]: m for m in models}
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.path_contains in path and (
+                    fault.times is None or fault.hits < fault.times
+                ):
+                    fault.hits += 1
+                    return fault
+        return None
+
+
+class FakeHub:
+    """Runs the server in a daemon thread; use as a context manager."""
+
+    def __init__(self, models: list[dict[str, Any]] | None = None, port: int = 0) -> None:
+        self.state = FakeHubState()
+        if models:
+            self.state.set_models(models)
+        handler = type("Handler", (_Handler,), {"state": self.state})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> FakeHub:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeHub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    state: FakeHubState
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read `state.requests`
+        return
+
+    def do_GET(self) -> None:
+        split = urlsplit(self.path)
+        query = parse_qs(split.query, keep_blank_values=True)
+        with self.state.lock:
+            self.state.requests.append(self.path)
+        path = split.path
+        fault = self.state.take_fault(self.path)
+        if fault is not None and self._apply_fault(fault):
+            return
+        if path == "/api/models":
+            self._list_models(query)
+        elif path.startswith("/api/models/"):
+            self._model_info(path.removeprefix("/api/models/"), query, split.query)
+        else:
+            self._send_json(404, {"error": "Not Found"})
+
+    def _apply_fault(self, fault: Fault) -> bool:
+        """Carry out a fault; True when the request has been fully answered (or dropped)."""
+        if fault.kind == "hang":
+            time.sleep(fault.seconds)
+            return False
+        if fault.kind == "reset":
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return True
+        if fault.kind == "garbage":
+            self._send(200, b"<html>upstream error</html>", "application/json; charset=utf-8", {})
+            return True
+        self._send(
+            fault.status, fault.body.encode(), "application/json; charset=utf-8", fault.headers
+        )
+        return True
+
+    # --- endpoints ------------------------------------------------------------------------
+
+    def _list_models(self, query: dict[str, list[str]]) -> None:
+        expand = query.get("expand", []) + query.get("expand[]", [])
+        unknown = [e for e in expand if e not in KNOWN_EXPAND]
+        if unknown:
+            self._send_json(400, {"error": f'"expand" must be one of {sorted(KNOWN_EXPAND)}'})
+            return
+        with self.state.lock:
+            models = list(self.state.models.values())
+            page_cap = self.state.max_page_size
+        selected = _select(models, query)
+        page_size = min(_int(query.get("limit", [""])[0], page_cap), page_cap)
+        offset = _decode_cursor(query.get("cursor", [""])[0])
+        page = selected[offset : offset + page_size]
+        headers = {}
+        if offset + page_size < len(selected):
+            params = [(k, v) for k, values in query.items() if k != "cursor" for v in values]
+            params.append(("cursor", _encode_cursor(offset + page_size)))
+            host = self.headers.get("Host", "127.0.0.1")
+            headers["Link"] = f'<http://{host}/api/models?{urlencode(params)}>; rel="next"'
+        full = query.get("full", [""])[0] == "true"
+        keys = LIST_DEFAULT_KEYS + (LIST_FULL_KEYS if full else ())
+        body = [_project(m, expand, keys) for m in page]
+        self._send_json(200, body, headers)
+
+    def _model_info(self, rest: str, query: dict[str, list[str]], raw_query: str) -> None:
+        model_id = rest.split("/revision/")[0]
+        with self.state.lock:
+            target = self.state.renames.get(model_id)
+            model = self.state.models.get(model_id)
+        if target is not None:
+            location = f"/api/models/{target}" + (f"?{raw_query}" if raw_query else "")
+            self._send_text(
+                307, f"Temporary Redirect. Redirecting to {location}", {"Location": location}
+            )
+            return
+        if model is None:
+            if self.headers.get("authorization"):
+                self._send_json(
+                    404,
+                    {"error": "Repository not found"},
+                    {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"},
+                )
+            else:
+                self._send_json(
+                    401, {"error": NOT_FOUND_MESSAGE}, {"X-Error-Message": NOT_FOUND_MESSAGE}
+                )
+            return
+        expand = query.get("expand", []) + query.get("expand[]", [])
+        unknown = [e for e in expand if e not in KNOWN_EXPAND]
+        if unknown:
+            self._send_json(400, {"error": f'"expand" must be one of {sorted(KNOWN_EXPAND)}'})
+            return
+        self._send_json(200, _project(model, expand, INFO_DEFAULT_KEYS))
+
+    # --- responses ------------------------------------------------------------------------
+
+    def _rate_limit_headers(self) -> dict[str, str]:
+        quota = TOKEN_QUOTA if self.headers.get("authorization") else ANONYMOUS_QUOTA
+        state = self.state
+        with state.lock:
+            elapsed = time.monotonic() - state.window_start
+            if elapsed >= WINDOW_SECONDS:
+                state.window_start, state.window_used, elapsed = time.monotonic(), 0, 0.0
+            state.window_used += 1
+            remaining = max(quota - state.window_used, 0)
+        reset = max(int(WINDOW_SECONDS - elapsed), 0)
+        return {
+            "RateLimit": f'"api";r={remaining};t={reset}',
+            "RateLimit-Policy": f'"fixed window";"api";q={quota};w={WINDOW_SECONDS}',
+        }
+
+    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        self._send(status, payload, "application/json; charset=utf-8", headers or {})
+
+    def _send_text(self, status: int, text: str, headers: dict[str, str]) -> None:
+        self._send(status, text.encode(), "text/plain; charset=utf-8", headers)
+
+    def _send(
+        self, status: int, payload: bytes, content_type: str, headers: dict[str, str]
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Powered-By", "huggingface-moon")
+        for name, value in {**self._rate_limit_headers(), **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+# --- query semantics --------------------------------------------------------------------------
+
+
+def _select(models: list[dict[str, Any]], query: dict[str, list[str]]) -> list[dict[str, Any]]:
+    author = query.get("author", [""])[0]
+    search = query.get("search", [""])[0].lower()
+    filters = query.get("filter", [])
+    pipeline = query.get("pipeline_tag", [""])[0]
+    gated = query.get("gated", [""])[0]
+    out = []
+    for model in models:
+        if model.get("private"):
+            continue
+        if author and model["id"].split("/")[0].lower() != author.lower():
+            continue
+        if search and search not in model["id"].lower():
+            continue
+        if filters and not set(filters) <= set(model.get("tags") or []):
+            continue
+        if pipeline and model.get("pipeline_tag") != pipeline:
+            continue
+        if gated and (gated == "true") != bool(model.get("gated")):
+            continue
+        out.append(model)
+    sort = query.get("sort", ["trendingScore"])[0]
+    key = sort if sort in SORT_KEYS else "trendingScore"
+    # Descending only, as on the Hub; the id breaks ties so pages are stable.
+    out.sort(key=lambda m: m["id"])
+    out.sort(key=lambda m: (m.get(key) is not None, m.get(key) or 0), reverse=True)
+    return out
+
+
+def _project(
+    model: dict[str, Any], expand: list[str], default_keys: tuple[str, ...]
+) -> dict[str, Any]:
+    base = _with_derived(model)
+    if expand:
+        return {
+            "_id": base["_id"],
+            "id": base["id"],
+            **{k: base.get(k) for k in expand if k in base},
+        }
+    return {k: base[k] for k in default_keys if k in base}
+
+
+def _with_derived(model: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "private": False,
+        "gated": False,
+        "disabled": False,
+        "tags": [],
+        "siblings": [],
+        "sha": hashlib.sha1(model["id"].encode()).hexdigest(),
+        **model,
+    }
+    out.setdefault("author", model["id"].split("/")[0])
+    out.setdefault("modelId", model["id"])
+    out.setdefault("_id", _object_id(model["id"], model.get("createdAt")))
+    return out
+
+
+def _object_id(model_id: str, created_at: str | None) -> str:
+    """A Mongo-style id whose first 4 bytes are the creation time, like the Hub's."""
+    seconds = 0
+    if created_at:
+        seconds = int(datetime.fromisoformat(created_at.replace("Z", "+00:00")).timestamp())
+    return f"{seconds:08x}" + hashlib.md5(model_id.encode()).hexdigest()[:16]
+
+
+def _int(text: str, default: int) -> int:
+    try:
+        return max(int(text), 1)
+    except ValueError:
+        return default
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(json.loads(base64.urlsafe_b64decode(cursor.encode()))["offset"])
+    except (ValueError, KeyError, TypeError):
+        return 0
+
+
+# --- recorded data ----------------------------------------------------------------------------
+
+RECORDED_FILE = "recorded_hub_2026-08.csv.gz"
+
+
+def recorded_days(path: Path | None = None) -> dict[date, list[dict[str, Any]]]:
+    """Real recorded Hub numbers, one list of model objects per day, shaped like Hub JSON.
+
+    The recording (16 daily captures, 2026-08-07 … 2026-08-22, of the Hub's top models by likes
+    and by downloads, restricted to the watched organisations) has `downloads` (30 days) and
+    `likes` but no `downloadsAllTime`, `trendingScore` or full tags. Those are *derived* here so
+    the fake Hub can serve them, and are plausible rather than real:
+
+    * downloadsAllTime: a starting value of a quarter of the 30-day count per month of the model's age
+      (at least one month), then each day adds one thirtieth of that day's 30-day count, so
+      differences between days are consistent with the recorded rolling count;
+    * trendingScore: likes gained over the previous (up to) seven recorded days;
+    * tags: the library name and pipeline tag.
+    """
+    rows = _read_recorded(path)
+    by_day: dict[date, list[dict[str, str]]] = {}
+    for row in rows:
+        by_day.setdefault(date.fromisoformat(row["snapshot_date"]), []).append(row)
+    all_time: dict[str, int] = {}
+    likes_history: dict[str, list[int]] = {}
+    out: dict[date, list[dict[str, Any]]] = {}
+    for day in sorted(by_day):
+        models = []
+        for row in by_day[day]:
+            model_id = row["model_id"]
+            downloads = int(row["downloads_30d"])
+            likes = int(row["likes"])
+            created = row["created_at"] or None
+            if model_id not in all_time:
+                all_time[model_id] = _initial_all_time(downloads, created, day)
+            else:
+                # Cumulative counts never fall below the rolling 30-day count.
+                all_time[model_id] = max(all_time[model_id] + round(downloads / 30), downloads)
+            history = likes_history.setdefault(model_id, [])
+            history.append(likes)
+            trending = max(likes - history[max(len(history) - 8, 0)], 0)
+            tags = [t for t in (row["library_name"], row["pipeline_tag"]) if t]
+            models.append(
+                {
+                    "id": model_id,
+                    "downloads": downloads,
+                    "downloadsAllTime": all_time[model_id],
+                    "likes": likes,
+                    "trendingScore": trending,
+                    "pipeline_tag": row["pipeline_tag"] or None,
+                    "library_name": row["library_name"] or None,
+                    "createdAt": created,
+                    "lastModified": created,
+                    "tags": tags,
+                    "gated": "manual"
+                    if model_id.startswith(("meta-llama/", "google/gemma"))
+                    else False,
+                }
+            )
+        out[day] = models
+    return out
+
+
+def _read_recorded(path: Path | None) -> list[dict[str, str]]:
+    if path is None:
+        with resources.files("monitor").joinpath("data", RECORDED_FILE).open("rb") as raw:
+            text = gzip.decompress(raw.read()).decode("utf-8")
+    else:
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def _initial_all_time(downloads_30d: int, created_at: str | None, day: date) -> int:
+    months = 1.0
+    if created_at:
+        created = datetime.fromisoformat(created_at.replace("Z", "+00:00")).date()
+        months = max((day - created).days / 30, 1.0)
+    return int(downloads_30d * months * 0.25) + downloads_30d
+
+
+def main() -> None:
+    """Serve the last recorded day until interrupted (for trying the CLI offline)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m monitor.fakehub",
+        description="Serve a fake Hugging Face Hub on 127.0.0.1 with real recorded numbers.",
+        epilog="Example:  python -m monitor.fakehub --port 8765 &  HF_ENDPOINT=http://127.0.0.1:8765 hf-monitor collect",
+    )
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--day", help="recorded day to serve (YYYY-MM-DD); default: the last one")
+    args = parser.parse_args()
+    days = recorded_days()
+    day = date.fromisoformat(args.day) if args.day else max(days)
+    if day not in days:
+        parser.error(f"no recorded data for {day}; available {min(days)} … {max(days)}")
+    hub = FakeHub(days[day], port=args.port).start()
+    print(f"fake Hub serving {len(days[day])} models as of {day} at {hub.url}  (Ctrl-C stops)")
+    print(f"  HF_ENDPOINT={hub.url} hf-monitor collect")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        hub.stop()
+
+
+def as_of(day: date) -> datetime:
+    """The moment a recorded day was captured (the recordings ran around 12:40 UTC)."""
+    return datetime(day.year, day.month, day.day, 12, 40, tzinfo=UTC)
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["FakeHub", "FakeHubState", "Fault", "as_of", "recorded_days"]

@@ -1,0 +1,459 @@
+"""Dated snapshots in SQL: schema, numbered migrations, and the reads and writes of a run.
+
+SQLAlchemy Core keeps one schema and one set of statements for SQLite (default, a file next to
+the config) and PostgreSQL (teams). Every write of a run is one transaction: a run row is
+first recorded as `running` on its own, and its snapshots, models, errors and final status
+land together or not at all — so a killed process leaves a run that is visibly unfinished and
+no half-written data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    case,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+
+from .errors import StoreError
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # collect | import
+    Column("source", Text, nullable=False),  # Hub endpoint or imported file name
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),  # running | ok | partial | failed
+    Column("models", Integer, nullable=False, default=0),
+    Column("requests", Integer, nullable=False, default=0),
+)
+
+run_errors = Table(
+    "run_errors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("selector", Text, nullable=False),  # e.g. "author:Qwen" or "model:openai/gpt-oss-20b"
+    Column("error", Text, nullable=False),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("model_id", String(200), primary_key=True),
+    Column("author", String(100), nullable=False),
+    Column("family", String(64)),  # None: seen (e.g. imported) but not in a watched family
+    Column("origin", String(2)),
+    Column("pipeline_tag", String(100)),
+    Column("library_name", String(100)),
+    Column("created_at", DateTime(timezone=True)),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("model_id", String(200), ForeignKey("models.model_id"), nullable=False),
+    Column("observed_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("downloads_30d", BigInteger),
+    Column("downloads_all_time", BigInteger),
+    Column("likes", Integer),
+    Column("trending_score", Integer),
+    UniqueConstraint("model_id", "observed_at", name="uq_snapshot_model_time"),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("file_name", Text, nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("rows", Integer, nullable=False),
+)
+
+
+def _m001_initial(conn: Connection) -> None:
+    for table in (runs, run_errors, models, snapshots, imports):
+        table.create(conn, checkfirst=True)
+
+
+# Numbered, recorded, append-only. Each runs in the same transaction as its bookkeeping row.
+MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
+    (1, "initial", _m001_initial),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    model_id: str
+    author: str
+    family: str | None
+    origin: str | None
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    model_id: str
+    observed_at: datetime
+    downloads_30d: int | None
+    downloads_all_time: int | None
+    likes: int | None
+    trending_score: int | None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    kind: str
+    source: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    models: int
+    requests: int
+    errors: tuple[tuple[str, str], ...]
+
+    @property
+    def seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class Store:
+    """All SQL of the project. Construct with `open_store`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- runs -----------------------------------------------------------------------------
+
+    def begin_run(self, kind: str, source: str, started_at: datetime) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                runs.insert().values(
+                    kind=kind, source=source, started_at=started_at, status="running"
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        finished_at: datetime,
+        status: str,
+        model_rows: Sequence[ModelRow] = (),
+        snapshot_rows: Sequence[SnapshotRow] = (),
+        errors: Sequence[tuple[str, str]] = (),
+        requests: int = 0,
+        extra: Callable[[Connection], None] | None = None,
+    ) -> int:
+        """Write everything a run produced in one transaction; return the new snapshot count."""
+        with self.engine.begin() as conn:
+            seen = _seen_times(snapshot_rows)
+            self._upsert_models(conn, model_rows, seen)
+            before = _count(conn, snapshots)
+            if snapshot_rows:
+                rows = [{"run_id": run_id, **_snapshot_dict(s)} for s in snapshot_rows]
+                stmt = self._insert(snapshots).on_conflict_do_nothing(
+                    index_elements=["model_id", "observed_at"]
+                )
+                conn.execute(stmt, rows)
+            added = _count(conn, snapshots) - before
+            if errors:
+                conn.execute(
+                    run_errors.insert(),
+                    [{"run_id": run_id, "selector": s, "error": e} for s, e in errors],
+                )
+            if extra is not None:
+                extra(conn)
+            conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id)
+                .values(
+                    finished_at=finished_at,
+                    status=status,
+                    models=len({s.model_id for s in snapshot_rows}),
+                    requests=requests,
+                )
+            )
+            return added
+
+    def recent_runs(self, limit: int = 10) -> list[RunRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(limit)).all()
+            ids = [r.id for r in rows]
+            errs: dict[int, list[tuple[str, str]]] = {}
+            if ids:
+                for e in conn.execute(
+                    select(run_errors).where(run_errors.c.run_id.in_(ids)).order_by(run_errors.c.id)
+                ):
+                    errs.setdefault(e.run_id, []).append((e.selector, e.error))
+        return [
+            RunRecord(
+                id=r.id,
+                kind=r.kind,
+                source=r.source,
+                started_at=utc(r.started_at),
+                finished_at=utc(r.finished_at) if r.finished_at else None,
+                status=r.status,
+                models=r.models,
+                requests=r.requests,
+                errors=tuple(errs.get(r.id, ())),
+            )
+            for r in rows
+        ]
+
+    # --- imports --------------------------------------------------------------------------
+
+    def imported_file(self, sha256: str) -> str | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(imports.c.file_name).where(imports.c.sha256 == sha256)
+            ).first()
+        return row[0] if row else None
+
+    def record_import(
+        self, conn: Connection, sha256: str, file_name: str, run_id: int, rows: int
+    ) -> None:
+        conn.execute(
+            imports.insert().values(sha256=sha256, file_name=file_name, run_id=run_id, rows=rows)
+        )
+
+    # --- reads for analysis and export ----------------------------------------------------
+
+    def snapshots_frame(self) -> pd.DataFrame:
+        """Every snapshot joined with its model: one row per (model, observation)."""
+        query = (
+            select(
+                snapshots.c.observed_at,
+                snapshots.c.model_id,
+                models.c.author,
+                models.c.family,
+                models.c.origin,
+                snapshots.c.downloads_30d,
+                snapshots.c.downloads_all_time,
+                snapshots.c.likes,
+                snapshots.c.trending_score,
+                models.c.pipeline_tag,
+                models.c.created_at,
+                snapshots.c.run_id,
+            )
+            .join(models, models.c.model_id == snapshots.c.model_id)
+            .order_by(snapshots.c.observed_at, snapshots.c.model_id)
+        )
+        with self.engine.connect() as conn:
+            frame = pd.DataFrame(
+                conn.execute(query).all(), columns=[c.name for c in query.selected_columns]
+            )
+        for column in ("observed_at", "created_at"):
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+        for column in ("downloads_30d", "downloads_all_time", "likes", "trending_score"):
+            frame[column] = frame[column].astype("Int64")
+        return frame
+
+    def latest_snapshots(self) -> pd.DataFrame:
+        """The newest snapshot of each model, with family and origin."""
+        frame = self.snapshots_frame()
+        if frame.empty:
+            return frame
+        return frame.sort_values("observed_at").groupby("model_id", as_index=False).tail(1)
+
+    def count(self, table: Table) -> int:
+        with self.engine.connect() as conn:
+            return _count(conn, table)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _insert(self, table: Table) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def _upsert_models(
+        self, conn: Connection, rows: Iterable[ModelRow], seen: dict[str, tuple[datetime, datetime]]
+    ) -> None:
+        payload = []
+        for row in rows:
+            first, last = seen.get(row.model_id, (None, None))
+            if first is None:
+                continue
+            payload.append({**row.__dict__, "first_seen": first, "last_seen": last})
+        if not payload:
+            return
+        stmt = self._insert(models)
+        ex = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["model_id"],
+            set_={
+                "author": ex.author,
+                "family": ex.family,
+                "origin": ex.origin,
+                "pipeline_tag": func.coalesce(ex.pipeline_tag, models.c.pipeline_tag),
+                "library_name": func.coalesce(ex.library_name, models.c.library_name),
+                "created_at": func.coalesce(ex.created_at, models.c.created_at),
+                "first_seen": case(
+                    (models.c.first_seen <= ex.first_seen, models.c.first_seen), else_=ex.first_seen
+                ),
+                "last_seen": case(
+                    (models.c.last_seen >= ex.last_seen, models.c.last_seen), else_=ex.last_seen
+                ),
+            },
+        )
+        conn.execute(stmt, payload)
+
+
+def _seen_times(rows: Iterable[SnapshotRow]) -> dict[str, tuple[datetime, datetime]]:
+    seen: dict[str, tuple[datetime, datetime]] = {}
+    for row in rows:
+        first, last = seen.get(row.model_id, (row.observed_at, row.observed_at))
+        seen[row.model_id] = (min(first, row.observed_at), max(last, row.observed_at))
+    return seen
+
+
+def _snapshot_dict(row: SnapshotRow) -> dict[str, Any]:
+    return {
+        "model_id": row.model_id,
+        "observed_at": row.observed_at,
+        "downloads_30d": row.downloads_30d,
+        "downloads_all_time": row.downloads_all_time,
+        "likes": row.likes,
+        "trending_score": row.trending_score,
+    }
+
+
+def _count(conn: Connection, table: Table) -> int:
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def open_store(url: str) -> Store:
+    """Open (creating if needed) and migrate the database at `url`."""
+    is_sqlite = url.startswith("sqlite")
+    if is_sqlite:
+        _prepare_sqlite_path(url)
+    engine = create_engine(url, future=True)
+    if is_sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        migrate(engine)
+    except StoreError:
+        raise
+    except (DatabaseError, OperationalError) as exc:
+        raise StoreError(f"{_display(url)}: cannot use database: {_first_line(exc)}") from None
+    except SQLAlchemyError as exc:  # pragma: no cover - driver-specific surprises
+        raise StoreError(f"{_display(url)}: database error: {_first_line(exc)}") from None
+    return Store(engine)
+
+
+def migrate(engine: Engine) -> None:
+    """Apply every migration newer than the database's recorded version."""
+    with engine.begin() as conn:
+        tables = set(inspect(conn).get_table_names())
+        if tables and "schema_migrations" not in tables:
+            raise StoreError(
+                f"{_display(str(engine.url))}: not an hf-monitor database "
+                f"(it has tables {', '.join(sorted(tables)[:3])}…); point storage.url elsewhere"
+            )
+        schema_migrations.create(conn, checkfirst=True)
+        done = set(conn.execute(select(schema_migrations.c.version)).scalars())
+    if done and max(done) > SCHEMA_VERSION:
+        raise StoreError(
+            f"{_display(str(engine.url))}: database schema v{max(done)} is newer than this "
+            f"program (v{SCHEMA_VERSION}); upgrade hf-popularity-monitor"
+        )
+    for version, name, apply in MIGRATIONS:
+        if version in done:
+            continue
+        with engine.begin() as conn:
+            apply(conn)
+            conn.execute(
+                schema_migrations.insert().values(
+                    version=version, name=name, applied_at=datetime.now(UTC)
+                )
+            )
+
+
+def _prepare_sqlite_path(url: str) -> None:
+    _, _, rest = url.partition(":///")
+    if not rest or rest == ":memory:":
+        return
+    path = Path(rest)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the storage folder: {exc.strerror}") from None
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _display(url: str) -> str:
+    """The URL without a password, for messages."""
+    if url.startswith("sqlite"):
+        return url.partition(":///")[2] or url
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, creds = head.partition("://")
+    return f"{scheme}://{creds.split(':')[0]}@{tail}"
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).splitlines()[0] if str(orig) else type(orig).__name__

@@ -1,0 +1,123 @@
+"""Plain-text views for the terminal: the watch list (`models`) and the run history (`status`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import pandas as pd
+
+from .analysis import classify_frame
+from .config import Config
+from .store import RunRecord
+
+
+def text_table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[int] | None = None
+) -> str:
+    """Columns padded to their widest cell; indexes in `right` are right-aligned (numbers)."""
+    right = right or set()
+    cells = [[str(h) for h in headers]] + [
+        ["" if c is None else str(c) for c in row] for row in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(parts).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def thousands(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    return f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def render_models(config: Config, latest: pd.DataFrame, only: str | None = None) -> str:
+    """Each watched family with its models, most downloaded first."""
+    frame = classify_frame(latest, config) if not latest.empty else latest
+    out = []
+    for family in config.families:
+        if only and family.id != only:
+            continue
+        selectors = [
+            s.name + (f" ({', '.join(s.include)})" if s.include else "") for s in family.authors
+        ]
+        selectors += list(family.models)
+        out.append(
+            f"{family.label} [{family.id}] — {family.organization}, {family.origin}: {'; '.join(selectors)}"
+        )
+        rows = frame[frame["family"] == family.id] if not frame.empty else frame
+        if rows.empty:
+            out.append("  (nothing collected yet)\n")
+            continue
+        rows = rows.sort_values(
+            ["downloads_30d", "model_id"], ascending=[False, True], na_position="last"
+        )
+        table = text_table(
+            ["model", "downloads (30 d)", "all-time", "likes", "observed (UTC)"],
+            [
+                [
+                    r.model_id,
+                    thousands(r.downloads_30d),
+                    thousands(r.downloads_all_time),
+                    thousands(r.likes),
+                    r.observed_at.strftime("%Y-%m-%d %H:%M"),
+                ]
+                for r in rows.itertuples()
+            ],
+            right={1, 2, 3},
+        )
+        out.append(
+            f"  {len(rows)} models\n" + "".join("  " + line + "\n" for line in table.splitlines())
+        )
+    return "\n".join(out)
+
+
+def render_status(runs: Sequence[RunRecord], now: datetime) -> str:
+    """Recent runs, newest first, with their errors, and how long since the last good one."""
+    if not runs:
+        return "No runs yet. Start with: hf-monitor collect\n"
+    rows = []
+    for run in runs:
+        seconds = f"{run.seconds:.1f} s" if run.seconds is not None else "–"
+        first_error = f"{run.errors[0][0]}: {run.errors[0][1]}" if run.errors else ""
+        more = f" (+{len(run.errors) - 1} more)" if len(run.errors) > 1 else ""
+        rows.append(
+            [
+                run.id,
+                run.kind,
+                run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                seconds,
+                run.status,
+                run.models,
+                run.requests,
+                first_error + more,
+            ]
+        )
+    text = text_table(
+        ["run", "kind", "started (UTC)", "took", "status", "models", "requests", "errors"],
+        rows,
+        right={0, 3, 5, 6},
+    )
+    good = [r for r in runs if r.kind == "collect" and r.status == "ok"]
+    if good:
+        age = now - good[0].started_at
+        text += f"\nLast successful collect: {good[0].started_at:%Y-%m-%d %H:%M} UTC ({_ago(age.total_seconds())} ago)\n"
+    else:
+        text += "\nNo successful collect among these runs.\n"
+    return text
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"

@@ -1,0 +1,109 @@
+"""Shared fixtures: an isolated environment, a fake Hub on loopback, configs in tmp folders."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.config import Config, load_config
+from monitor.fakehub import FakeHub, recorded_days
+from monitor.store import Store, open_store
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the user's token, endpoint, config or Hub cache."""
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_ENDPOINT", "HF_MONITOR_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The Hub client's retry sleeps, recorded instead of slept."""
+    import huggingface_hub.utils._http as http
+
+    slept: list[float] = []
+
+    class _Time:
+        def __getattr__(self, name: str) -> Any:
+            import time
+
+            return getattr(time, name)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            slept.append(seconds)
+
+    monkeypatch.setattr(http, "time", _Time())
+    return slept
+
+
+@pytest.fixture(scope="session")
+def days() -> dict[date, list[dict[str, Any]]]:
+    """The bundled real recording, one list of Hub model objects per day."""
+    return recorded_days()
+
+
+@pytest.fixture
+def fake_hub(days: dict[date, list[dict[str, Any]]]) -> Iterator[FakeHub]:
+    """A fake Hub serving the last recorded day."""
+    with FakeHub([dict(m) for m in days[max(days)]]) as hub:
+        yield hub
+
+
+def write_config(folder: Path, families: str, extra: str = "") -> Path:
+    """A config file in `folder` with the given `families:` block (YAML, dedented)."""
+    path = folder / "config.yaml"
+    text = "storage:\n  url: sqlite:///data/monitor.db\n" + textwrap.dedent(extra)
+    text += "families:\n" + textwrap.indent(textwrap.dedent(families), "  ")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+SMALL_FAMILIES = """\
+- id: qwen
+  label: Qwen (Alibaba)
+  organization: Alibaba Cloud
+  origin: CN
+  authors: [Qwen]
+- id: deepseek
+  label: DeepSeek
+  organization: DeepSeek
+  origin: CN
+  authors: [deepseek-ai]
+- id: gemma
+  label: Gemma (Google)
+  organization: Google
+  origin: US
+  authors:
+    - name: google
+      include: ["*gemma*"]
+- id: gpt-oss
+  label: gpt-oss (OpenAI)
+  organization: OpenAI
+  origin: US
+  authors:
+    - name: openai
+      include: ["gpt-oss*"]
+"""
+
+
+@pytest.fixture
+def small_config(tmp_path: Path) -> Config:
+    return load_config(write_config(tmp_path, SMALL_FAMILIES))
+
+
+@pytest.fixture
+def store(small_config: Config) -> Store:
+    return open_store(small_config.storage_url())
