@@ -15,11 +15,15 @@ import textwrap
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Config, default_config_path, load_config
 from .errors import MonitorError
 from .store import Store, open_store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PROG = "hf-monitor"
 DEBUG_ENV = "HF_MONITOR_DEBUG"
@@ -125,6 +129,79 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the weekly report: report.md, summary.json and PNG charts, plus index.md.
+
+    Example:
+      hf-monitor report                     # the latest ISO week with data → reports/2026-W34/
+      hf-monitor report --week 2026-W33     # an earlier week
+      hf-monitor report --out /tmp/reports  # somewhere else
+    """
+    from .claims import load_claims
+    from .report import build_report, pick_week, write_report
+
+    config, store = _open(args)
+    claims = load_claims(config.claims_path(), config)
+    snapshots = store.snapshots_frame()
+    week = pick_week(_watched(snapshots, config), args.week)
+    report = build_report(snapshots, config, claims, week)
+    folder = write_report(report, snapshots, config, args.out or config.reports_dir())
+    print(f"{folder / 'report.md'}")
+    for verdict in report.verdicts:
+        print(f"  {verdict.claim.id}: {verdict.main.verdict} — {verdict.main.explanation}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Load historical snapshots from CSV, JSON Lines or JSON files (each file all or nothing).
+
+    Columns: model_id (id, modelId), a time (observed_at, fetched_at, snapshot_time,
+    snapshot_date, date), downloads_30d (downloads), downloads_all_time (downloadsAllTime),
+    likes, trending_score (trendingScore); optional pipeline_tag, library_name, created_at,
+    author. Re-importing a file adds nothing.
+
+    Example:
+      hf-monitor import history.csv
+      hf-monitor import ../shared/real-data/*/*.csv
+    """
+    from .importer import import_file
+
+    config, store = _open(args)
+    failed = 0
+    for path in args.files:
+        try:
+            result = import_file(path, store, config, datetime.now(UTC))
+        except MonitorError as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if result.already_imported:
+            print(f"{path}: already imported, nothing added")
+        else:
+            print(
+                f"{path}: {result.rows} rows, {result.new_snapshots} new snapshots, {result.models} models"
+            )
+    return 1 if failed else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Offline demo: a fake Hub with real recorded numbers, several simulated days, a full report.
+
+    Nothing touches the network or your own database: the demo collects into a temporary
+    store and writes the report to --out (default: a new temporary folder).
+
+    Example:
+      hf-monitor demo
+      hf-monitor demo --out demo-reports
+    """
+    from .demo import run_demo
+
+    config = _config(args)
+    folder = run_demo(config, args.out, progress=lambda line: print(line, file=sys.stderr))
+    print(folder / "report.md")
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 
@@ -139,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
               hf-monitor models             # what is watched, with the latest numbers
               hf-monitor status             # recent runs and their errors
               hf-monitor export --format csv > snapshots.csv
+              hf-monitor report             # weekly Markdown + PNG + summary.json
+              hf-monitor demo               # offline: fake Hub → a full report
             """
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -149,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="config file (default: $HF_MONITOR_CONFIG or ./config.yaml)",
+    )
+    parser.add_argument(
+        "--storage",
+        metavar="URL",
+        help="database URL overriding storage.url, e.g. sqlite:///scratch.db",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -161,6 +245,15 @@ def build_parser() -> argparse.ArgumentParser:
     export = _add(sub, "export", cmd_export)
     export.add_argument("--format", choices=("csv", "jsonl", "parquet"), default="csv")
     export.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    report = _add(sub, "report", cmd_report)
+    report.add_argument("--week", help="ISO week like 2026-W34 (default: the latest with data)")
+    report.add_argument(
+        "--out", type=Path, help="reports folder (default: reports.dir of the config)"
+    )
+    imp = _add(sub, "import", cmd_import)
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    demo = _add(sub, "demo", cmd_demo)
+    demo.add_argument("--out", type=Path, help="reports folder (default: a new temporary folder)")
     return parser
 
 
@@ -182,8 +275,21 @@ def _add(sub: argparse._SubParsersAction, name: str, handler: Handler) -> argpar
 
 
 def _open(args: argparse.Namespace) -> tuple[Config, Store]:
-    config = load_config(args.config or default_config_path())
+    config = _config(args)
     return config, open_store(config.storage_url())
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config or default_config_path())
+    if args.storage:
+        config = config.with_storage(args.storage)
+    return config
+
+
+def _watched(snapshots: pd.DataFrame, config: Config) -> pd.DataFrame:
+    from .analysis import classify_frame
+
+    return classify_frame(snapshots, config)
 
 
 def _no_family(family_id: str, config: Config) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Any
@@ -180,6 +180,7 @@ class StorageSettings(_Strict):
 
 class ReportSettings(_Strict):
     dir: str = "reports"
+    claims: str = "seeds/claims.yaml"
 
 
 class ScheduleSettings(_Strict):
@@ -256,6 +257,16 @@ class Config:
                 return family
         raise KeyError(family_id)
 
+    def with_storage(self, url: str) -> Config:
+        """The same config with another storage URL (validated like the file's)."""
+        try:
+            storage = StorageSettings(url=url)
+        except ValidationError as exc:
+            raise ConfigError(
+                f"--storage: {describe_validation_error(exc).partition(': ')[2]}"
+            ) from None
+        return replace(self, settings=self.settings.model_copy(update={"storage": storage}))
+
     def classify(self, model_id: str) -> Family | None:
         """The family a model belongs to, or None when it is not watched (first match wins)."""
         for family in self.families:
@@ -279,7 +290,13 @@ class Config:
         return url
 
     def reports_dir(self) -> Path:
-        path = Path(self.settings.reports.dir)
+        return self._relative(self.settings.reports.dir)
+
+    def claims_path(self) -> Path:
+        return self._relative(self.settings.reports.claims)
+
+    def _relative(self, value: str) -> Path:
+        path = Path(value)
         return path if path.is_absolute() else self.base_dir / path
 
 

@@ -66,7 +66,7 @@ class HubModel:
     downloads_30d: int | None
     downloads_all_time: int | None
     likes: int | None
-    trending_score: int | None
+    trending_score: float | None
     created_at: datetime | None = None
     last_modified: datetime | None = None
     pipeline_tag: str | None = None
@@ -175,7 +175,7 @@ def model_from_info(info: ModelInfo) -> HubModel:
         downloads_30d=_count(info.downloads),
         downloads_all_time=_count(info.downloads_all_time),
         likes=_count(info.likes),
-        trending_score=_count(info.trending_score),
+        trending_score=_score(info.trending_score),
         created_at=info.created_at if isinstance(info.created_at, datetime) else None,
         last_modified=info.last_modified if isinstance(info.last_modified, datetime) else None,
         pipeline_tag=info.pipeline_tag if isinstance(info.pipeline_tag, str) else None,
@@ -190,6 +190,13 @@ def _count(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return int(value) if value >= 0 else None
+
+
+def _score(value: object) -> float | None:
+    """The trending score: a number, sometimes fractional; None when missing or malformed."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def _unique(models: Iterable[HubModel]) -> Iterator[HubModel]:

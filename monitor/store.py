@@ -21,6 +21,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -97,7 +98,7 @@ snapshots = Table(
     Column("downloads_30d", BigInteger),
     Column("downloads_all_time", BigInteger),
     Column("likes", Integer),
-    Column("trending_score", Integer),
+    Column("trending_score", Float),  # the Hub sends fractions at times (e.g. 93.5)
     UniqueConstraint("model_id", "observed_at", name="uq_snapshot_model_time"),
 )
 
@@ -141,7 +142,7 @@ class SnapshotRow:
     downloads_30d: int | None
     downloads_all_time: int | None
     likes: int | None
-    trending_score: int | None
+    trending_score: float | None
 
 
 @dataclass(frozen=True)
@@ -294,8 +295,9 @@ class Store:
             )
         for column in ("observed_at", "created_at"):
             frame[column] = pd.to_datetime(frame[column], utc=True)
-        for column in ("downloads_30d", "downloads_all_time", "likes", "trending_score"):
+        for column in ("downloads_30d", "downloads_all_time", "likes"):
             frame[column] = frame[column].astype("Int64")
+        frame["trending_score"] = frame["trending_score"].astype("Float64")
         return frame
 
     def latest_snapshots(self) -> pd.DataFrame:

@@ -1,0 +1,205 @@
+"""PNG charts for the weekly report (matplotlib, Agg backend, no display needed).
+
+Every chart has a title, axis labels and a footnote with source and as-of time. A family keeps
+the same colour in every chart; the colour's hue tells its origin (warm: China, cool: US,
+grey-violet: elsewhere) and lines of Chinese families are solid, US ones dashed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.dates import DateFormatter
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
+
+from .config import Config
+
+PALETTES = {
+    "CN": ["#d62728", "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22", "#f4a582", "#b2182b"],
+    "US": ["#1f77b4", "#2ca02c", "#17becf", "#393b79", "#637939", "#6b6ecf", "#9ecae1"],
+}
+OTHER_PALETTE = ["#9467bd", "#7f7f7f", "#c5b0d5", "#525252"]
+ORIGIN_COLORS = {"CN": "#d62728", "US": "#1f77b4"}
+LINESTYLES = {"CN": "-", "US": "--"}
+SOURCE = "Source: Hugging Face Hub API, collected by hf-popularity-monitor"
+DPI = 110
+
+
+def family_colors(config: Config) -> dict[str, str]:
+    """One stable colour per family, by origin and config order."""
+    used: dict[str, int] = {}
+    colors = {}
+    for family in config.families:
+        palette = PALETTES.get(family.origin, OTHER_PALETTE)
+        key = family.origin if family.origin in PALETTES else "other"
+        n = used.get(key, 0)
+        used[key] = n + 1
+        colors[family.id] = palette[n % len(palette)]
+    return colors
+
+
+def origin_color(origin: str) -> str:
+    return ORIGIN_COLORS.get(origin, OTHER_PALETTE[0])
+
+
+def human(value: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.0f}"
+
+
+def _figure(width: float = 10, height: float = 5.6) -> tuple[Figure, Axes]:
+    fig, ax = plt.subplots(figsize=(width, height), dpi=DPI)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig, ax
+
+
+def _finish(fig: Figure, path: Path, as_of: datetime, note: str = "") -> Path:
+    footnote = f"{SOURCE} · as of {as_of:%Y-%m-%d %H:%M} UTC"
+    if note:
+        footnote += f"\n{note}"
+    fig.text(0.01, 0.01, footnote, fontsize=7.5, color="#555555", va="bottom")
+    fig.tight_layout(rect=(0, 0.06 if note else 0.04, 1, 1))
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _labels(config: Config) -> dict[str, str]:
+    return {f.id: f"{f.label} · {f.origin}" for f in config.families}
+
+
+def _family_lines(table: pd.DataFrame, config: Config, ax: Axes) -> None:
+    colors = family_colors(config)
+    origins = {f.id: f.origin for f in config.families}
+    labels = _labels(config)
+    last = table.ffill().iloc[-1].sort_values(ascending=False)
+    for family in last.index:  # legend in order of the latest value
+        series = table[family].dropna()
+        if series.empty:
+            continue
+        ax.plot(
+            series.index,
+            series.values,
+            color=colors.get(family, "#333333"),
+            linestyle=LINESTYLES.get(origins.get(family, ""), ":"),
+            linewidth=2,
+            marker="o" if len(series) < 12 else None,
+            markersize=3,
+            label=labels.get(family, family),
+        )
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
+
+
+def _log_axis(ax: Axes) -> None:
+    """Log scale with 1-2-5 ticks labelled like 20M, so short ranges still get labels."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: human(v)))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def plot_family_downloads(table: pd.DataFrame, config: Config, as_of: datetime, path: Path) -> Path:
+    fig, ax = _figure()
+    _family_lines(table, config, ax)
+    _log_axis(ax)
+    ax.set_title("30-day downloads by family (sum of each family's observed models)", loc="left")
+    ax.set_xlabel("date (UTC)")
+    ax.set_ylabel("downloads in the last 30 days (log scale)")
+    return _finish(
+        fig,
+        path,
+        as_of,
+        "Solid lines: China · dashed: US · dotted: elsewhere. Only the models observed each day are summed.",
+    )
+
+
+def plot_likes(table: pd.DataFrame, config: Config, as_of: datetime, path: Path) -> Path:
+    fig, ax = _figure()
+    _family_lines(table, config, ax)
+    _log_axis(ax)
+    ax.set_title("Likes by family (sum of each family's observed models)", loc="left")
+    ax.set_xlabel("date (UTC)")
+    ax.set_ylabel("likes (log scale)")
+    return _finish(
+        fig, path, as_of, "Solid lines: China · dashed: US · dotted: elsewhere. Likes can go down."
+    )
+
+
+def plot_origin_share(table: pd.DataFrame, as_of: datetime, path: Path) -> Path:
+    """Stacked shares of 30-day downloads by origin country, per day."""
+    fig, ax = _figure(10, 5)
+    order = [o for o in ("CN", "US") if o in table.columns] + sorted(
+        c for c in table.columns if c not in ("CN", "US")
+    )
+    shares = table[order].fillna(0)
+    ax.stackplot(
+        shares.index,
+        [shares[o].values for o in order],
+        labels=order,
+        colors=[
+            origin_color(o) if i < 2 or o in ORIGIN_COLORS else OTHER_PALETTE[i % 4]
+            for i, o in enumerate(order)
+        ],
+        alpha=0.85,
+    )
+    last = shares.iloc[-1]
+    bottom = 0.0
+    for origin in order:
+        if last[origin] > 0.04:
+            ax.text(
+                shares.index[-1],
+                bottom + last[origin] / 2,
+                f" {origin} {last[origin]:.0%}",
+                va="center",
+                fontsize=9,
+            )
+        bottom += last[origin]
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    ax.set_title("Share of the watched families' 30-day downloads, by origin", loc="left")
+    ax.set_xlabel("date (UTC)")
+    ax.set_ylabel("share of watched total")
+    ax.legend(fontsize=8, loc="upper left", frameon=True)
+    return _finish(
+        fig, path, as_of, "Origin is the country of the organisation that publishes the model."
+    )
+
+
+def plot_top_models(top: pd.DataFrame, config: Config, as_of: datetime, path: Path) -> Path:
+    colors = family_colors(config)
+    labels = _labels(config)
+    rows = top.iloc[::-1]
+    fig, ax = _figure(10, max(4.0, 0.34 * len(rows) + 1.6))
+    ax.barh(
+        rows["model_id"],
+        rows["downloads_30d"].astype(float),
+        color=[colors.get(f, "#999999") for f in rows["family"]],
+    )
+    for y, value in enumerate(rows["downloads_30d"].astype(float)):
+        ax.text(value, y, f" {human(value)}", va="center", fontsize=8)
+    ax.set_xlim(0, float(rows["downloads_30d"].max()) * 1.12)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: human(v)))
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title(f"Top {len(rows)} watched models by 30-day downloads", loc="left")
+    ax.set_xlabel("downloads in the last 30 days")
+    ax.set_ylabel("model")
+    present = list(dict.fromkeys(top["family"]))
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colors.get(f, "#999999")) for f in present]
+    ax.legend(
+        handles, [labels.get(f, f) for f in present], fontsize=8, loc="lower right", frameon=True
+    )
+    return _finish(fig, path, as_of)

@@ -1,0 +1,212 @@
+"""The article's claims as testable propositions, and their weekly verdicts.
+
+A claim is either a *rank* (the subject group's rank among the watched families must be at
+most `threshold`) or a *ratio* (subject total / versus total must reach `threshold`). Groups
+are families, origins, or model-id globs. A verdict is `inconclusive` — with the reason —
+whenever the numbers needed are missing or incomplete, instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .analysis import METRICS, WeekData
+from .config import Config, describe_validation_error
+from .errors import ConfigError
+
+Metric = Literal["downloads_30d", "likes", "downloads_all_time"]
+METRIC_LABELS = {
+    "downloads_30d": "30-day downloads",
+    "likes": "likes",
+    "downloads_all_time": "all-time downloads",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Group(_Strict):
+    label: str
+    families: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()  # globs on the full model id
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Group:
+        if sum(bool(x) for x in (self.families, self.origins, self.models)) != 1:
+            raise ValueError("a group needs exactly one of families, origins or models")
+        return self
+
+    def mask(self, latest: pd.DataFrame) -> pd.Series:
+        if self.families:
+            return latest["family"].isin(self.families)
+        if self.origins:
+            return latest["origin"].isin(self.origins)
+        return latest["model_id"].map(lambda m: any(fnmatchcase(m, g) for g in self.models))
+
+
+class Source(_Strict):
+    outlet: str
+    date: str
+    language: str
+    phrase: str | None = None
+
+
+class Claim(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    statement: str
+    kind: Literal["rank", "ratio"]
+    subject: Group
+    versus: Group | None = None
+    metric: Metric
+    threshold: Annotated[float, Field(gt=0)]
+    alternatives: tuple[Metric, ...] = ()
+    source: Source
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Claim:
+        if self.kind == "ratio" and self.versus is None:
+            raise ValueError("a ratio claim needs 'versus'")
+        if self.kind == "rank" and not self.subject.families:
+            raise ValueError("a rank claim ranks one family: subject.families")
+        return self
+
+
+class ClaimsFile(_Strict):
+    claims: tuple[Claim, ...]
+
+
+def load_claims(path: Path, config: Config) -> tuple[Claim, ...]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: claims file not found (reports.claims in the config)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}".splitlines()[0]) from None
+    try:
+        claims = ClaimsFile.model_validate(data).claims
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
+    known = {f.id for f in config.families}
+    for n, claim in enumerate(claims):
+        for group in (claim.subject, claim.versus):
+            unknown = set(group.families) - known if group else set()
+            if unknown:
+                raise ConfigError(f"{path}: claims[{n}]: unknown family {sorted(unknown)[0]!r}")
+    return claims
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One claim under one metric in one week."""
+
+    metric: str
+    verdict: str  # supported | not_supported | inconclusive
+    value: float | None
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    claim: Claim
+    main: Outcome
+    previous: Outcome | None
+    alternatives: tuple[Outcome, ...]
+
+
+def judge(claim: Claim, cur: WeekData, prev: WeekData | None, labels: dict[str, str]) -> Verdict:
+    """The claim's verdict this week, last week, and under its alternative metrics."""
+    main = evaluate(claim, cur, claim.metric, labels)
+    previous = (
+        evaluate(claim, prev, claim.metric, labels) if prev is not None and not prev.empty else None
+    )
+    others = tuple(evaluate(claim, cur, m, labels) for m in claim.alternatives)
+    return Verdict(claim, main, previous, others)
+
+
+def evaluate(claim: Claim, data: WeekData, metric: str, labels: dict[str, str]) -> Outcome:
+    assert metric in METRICS
+    latest = data.latest
+    what = METRIC_LABELS[metric]
+    if latest.empty:
+        return Outcome(metric, "inconclusive", None, "no snapshots in this week")
+    if claim.kind == "rank":
+        return _rank(claim, latest, metric, what, labels)
+    return _ratio(claim, latest, metric, what)
+
+
+def _missing(rows: pd.DataFrame, metric: str) -> int:
+    return int(rows[metric].isna().sum())
+
+
+def _rank(
+    claim: Claim, latest: pd.DataFrame, metric: str, what: str, labels: dict[str, str]
+) -> Outcome:
+    family = claim.subject.families[0]
+    name = labels.get(family, family)
+    threshold = int(claim.threshold)
+    if not (latest["family"] == family).any():
+        return Outcome(metric, "inconclusive", None, f"no {name} models observed this week")
+    gaps = _missing(latest, metric)
+    if gaps:
+        return Outcome(
+            metric,
+            "inconclusive",
+            None,
+            f"{what} missing for {gaps} of {len(latest)} models observed",
+        )
+    totals = latest.groupby("family")[metric].sum()
+    if len(totals) <= threshold:
+        return Outcome(
+            metric,
+            "inconclusive",
+            None,
+            f"only {len(totals)} families observed; a top-{threshold} rank says nothing",
+        )
+    rank = 1 + int((totals > totals[family]).sum())
+    verdict = "supported" if rank <= threshold else "not_supported"
+    leader = totals.idxmax()
+    lead = "" if rank == 1 else f"; {labels.get(leader, leader)} leads"
+    text = f"{name} ranks #{rank} of {len(totals)} watched families by {what} (threshold: top {threshold}{lead})"
+    return Outcome(metric, verdict, float(rank), text)
+
+
+def _ratio(claim: Claim, latest: pd.DataFrame, metric: str, what: str) -> Outcome:
+    assert claim.versus is not None
+    sides = []
+    for group in (claim.subject, claim.versus):
+        rows = latest[group.mask(latest).astype(bool)]
+        if rows.empty:
+            return Outcome(
+                metric, "inconclusive", None, f"no {group.label} models observed this week"
+            )
+        gaps = _missing(rows, metric)
+        if gaps:
+            return Outcome(
+                metric,
+                "inconclusive",
+                None,
+                f"{what} missing for {gaps} of {len(rows)} {group.label} models",
+            )
+        sides.append(int(rows[metric].sum()))
+    subject, versus = sides
+    if versus == 0:
+        return Outcome(
+            metric, "inconclusive", None, f"{claim.versus.label} has no {what} to compare with"
+        )
+    ratio = subject / versus
+    verdict = "supported" if ratio >= claim.threshold else "not_supported"
+    text = (
+        f"{claim.subject.label}: {subject:,} vs {claim.versus.label}: {versus:,} {what} "
+        f"= {ratio:.2f}× (threshold: {claim.threshold:g}×)"
+    )
+    return Outcome(metric, verdict, ratio, text)

@@ -1,0 +1,258 @@
+"""Load historical snapshots from CSV, JSON Lines or JSON files.
+
+A file is read and checked completely before anything is written: a bad row stops the import
+with the file name and line, and nothing of that file is stored. A file whose content was
+imported before adds nothing (its SHA-256 is recorded), and rows already stored — the same
+model at the same moment — are skipped, so overlapping files are safe too.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+from .config import Config
+from .errors import ImportRowError, UsageError
+from .store import ModelRow, SnapshotRow, Store
+
+# Accepted column names, first match wins. A full timestamp wins over a date.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "model_id": ("model_id", "id", "modelId"),
+    "downloads_30d": ("downloads_30d", "downloads"),
+    "downloads_all_time": ("downloads_all_time", "downloadsAllTime"),
+    "likes": ("likes",),
+    "trending_score": ("trending_score", "trendingScore"),
+    "pipeline_tag": ("pipeline_tag",),
+    "library_name": ("library_name",),
+    "created_at": ("created_at", "createdAt"),
+    "author": ("author",),
+}
+TIMESTAMP_KEYS = ("observed_at", "fetched_at", "snapshot_time", "updated_at", "last_updated")
+DATE_KEYS = ("snapshot_date", "date")
+COUNT_FIELDS = ("downloads_30d", "downloads_all_time", "likes")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    file: Path
+    rows: int
+    new_snapshots: int
+    models: int
+    already_imported: bool = False
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Row:
+    where: str  # "file:line" for messages
+    values: dict[str, Any]
+
+
+def import_file(path: Path, store: Store, config: Config, now: datetime) -> ImportResult:
+    """Import one file in one transaction (or not at all)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    digest = hashlib.sha256(raw).hexdigest()
+    if store.imported_file(digest) is not None:
+        return ImportResult(path, rows=0, new_snapshots=0, models=0, already_imported=True)
+    snapshots, model_rows = parse_file(path, raw, config)
+    run_id = store.begin_run("import", path.name, now)
+    added = store.finish_run(
+        run_id,
+        finished_at=now,
+        status="ok",
+        model_rows=model_rows,
+        snapshot_rows=snapshots,
+        extra=lambda conn: store.record_import(conn, digest, path.name, run_id, len(snapshots)),
+    )
+    return ImportResult(path, len(snapshots), added, len(model_rows), run_id=run_id)
+
+
+def parse_file(path: Path, raw: bytes, config: Config) -> tuple[list[SnapshotRow], list[ModelRow]]:
+    """Every row of a file as snapshots plus the models they mention; raises on the first bad row."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRowError(f"{path}: not UTF-8 text") from None
+    rows = list(_rows(path, text))
+    if not rows:
+        raise ImportRowError(f"{path}: no rows to import")
+    snapshots: dict[tuple[str, datetime], SnapshotRow] = {}
+    models: dict[str, ModelRow] = {}
+    for row in rows:
+        snapshot, model = _parse_row(row, config)
+        # The same model at the same moment twice in one file (e.g. in two lists): keep the first.
+        snapshots.setdefault((snapshot.model_id, snapshot.observed_at), snapshot)
+        models.setdefault(model.model_id, model)
+    return list(snapshots.values()), list(models.values())
+
+
+def _rows(path: Path, text: str) -> Iterator[_Row]:
+    stripped = text.lstrip()
+    name = path.name
+    if path.suffix.lower() == ".csv" or stripped[:1] not in ("[", "{"):
+        reader = csv.DictReader(io.StringIO(text))
+        for record in reader:
+            yield _Row(f"{name}:{reader.line_num}", dict(record))
+        return
+    if stripped.startswith("["):
+        items = _load_json(name, text)
+        for n, item in enumerate(items, start=1):
+            yield _Row(f"{name}: item {n}", _object(name, f"item {n}", item))
+        return
+    if path.suffix.lower() == ".json":
+        document = _load_json(name, text)
+        if isinstance(document, dict) and isinstance(document.get("models"), list):
+            # A snapshot document: one capture time for a list of Hub model objects.
+            shared = {k: v for k, v in document.items() if k in TIMESTAMP_KEYS + DATE_KEYS}
+            for n, item in enumerate(document["models"], start=1):
+                yield _Row(
+                    f"{name}: models[{n - 1}]",
+                    {**shared, **_object(name, f"models[{n - 1}]", item)},
+                )
+            return
+        yield _Row(f"{name}: object", _object(name, "object", document))
+        return
+    for line_no, line in enumerate(text.splitlines(), start=1):  # JSON Lines
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ImportRowError(f"{name}:{line_no}: not valid JSON ({exc.msg})") from None
+        yield _Row(f"{name}:{line_no}", _object(name, str(line_no), item))
+
+
+def _load_json(name: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRowError(f"{name}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+
+
+def _object(name: str, where: str, item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise ImportRowError(f"{name}: {where}: expected an object, got {type(item).__name__}")
+    return item
+
+
+def _parse_row(row: _Row, config: Config) -> tuple[SnapshotRow, ModelRow]:
+    values = {key: _pick(row.values, names) for key, names in ALIASES.items()}
+    model_id = values["model_id"]
+    if not model_id:
+        raise ImportRowError(f"{row.where}: missing model_id (or id, modelId)")
+    model_id = str(model_id).strip()
+    try:
+        validate_repo_id(model_id)
+    except HFValidationError:
+        raise ImportRowError(f"{row.where}: invalid model id {model_id!r}") from None
+    observed_at = _observed_at(row)
+    counts: dict[str, Any] = {
+        field: _count(row.where, field, values[field]) for field in COUNT_FIELDS
+    }
+    counts["trending_score"] = _score(row.where, values["trending_score"])
+    if all(v is None for v in counts.values()):
+        raise ImportRowError(f"{row.where}: no counts (downloads_30d, downloads_all_time or likes)")
+    family = config.classify(model_id)
+    author = _text(values["author"]) or model_id.partition("/")[0]
+    model = ModelRow(
+        model_id=model_id,
+        author=author,
+        family=family.id if family else None,
+        origin=family.origin if family else None,
+        pipeline_tag=_text(values["pipeline_tag"]),
+        library_name=_text(values["library_name"]),
+        created_at=_timestamp_or_none(values["created_at"]),
+    )
+    return SnapshotRow(model_id=model_id, observed_at=observed_at, **counts), model
+
+
+def _pick(values: dict[str, Any], names: tuple[str, ...]) -> Any:
+    for name in names:
+        value = values.get(name)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _observed_at(row: _Row) -> datetime:
+    """The first full timestamp among the time columns, else the first date (00:00 UTC)."""
+    first_date: datetime | None = None
+    for key in TIMESTAMP_KEYS + DATE_KEYS:
+        value = row.values.get(key)
+        if value in (None, ""):
+            continue
+        parsed = _timestamp_or_none(value)
+        if parsed is None:
+            raise ImportRowError(f"{row.where}: {key}: {value!r} is not an ISO date or timestamp")
+        if len(str(value).strip()) > len("YYYY-MM-DD"):
+            return parsed
+        first_date = first_date or parsed
+    if first_date is not None:
+        return first_date
+    keys = ", ".join(TIMESTAMP_KEYS + DATE_KEYS)
+    raise ImportRowError(f"{row.where}: no observation time (one of {keys})")
+
+
+def _timestamp_or_none(value: Any) -> datetime | None:
+    """ISO 8601 timestamp or date → aware UTC datetime (a date means 00:00 UTC)."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _count(where: str, field: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ImportRowError(f"{where}: {field}: {value!r} is not a whole number")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        text = str(value).strip()
+        try:
+            number = int(text)
+        except ValueError:
+            try:
+                as_float = float(text)
+            except ValueError:
+                raise ImportRowError(f"{where}: {field}: {value!r} is not a whole number") from None
+            if not as_float.is_integer():
+                raise ImportRowError(f"{where}: {field}: {value!r} is not a whole number") from None
+            number = int(as_float)
+    if number < 0:
+        raise ImportRowError(f"{where}: {field}: {number} is negative")
+    return number
+
+
+def _score(where: str, value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ImportRowError(f"{where}: trending_score: {value!r} is not a number") from None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None

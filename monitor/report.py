@@ -1,0 +1,306 @@
+"""The weekly report: `build_report` computes, `write_report` renders Markdown, PNGs and JSON.
+
+`summary.json` is a documented contract for scripts (schema_version 1, see README). The
+Markdown puts the verdicts first, then freshness, families, origins, models, charts, caveats
+and the method, so a reader gets the answer in the first screen and the fine print after.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import charts
+from .analysis import (
+    MOVER_FLOOR,
+    Freshness,
+    Week,
+    WeekData,
+    classify_frame,
+    daily_totals,
+    freshness,
+    group_metrics,
+    model_changes,
+    movers,
+    new_entrants,
+    shares,
+    top_models,
+    week_data,
+    weeks_with_data,
+)
+from .claims import METRIC_LABELS, Claim, Verdict, judge
+from .config import Config
+from .errors import NoDataError, UsageError
+
+SCHEMA_VERSION = 1
+VERDICT_MARK = {
+    "supported": "✅ supported",
+    "not_supported": "❌ not supported",
+    "inconclusive": "❔ inconclusive",
+}
+CHART_FILES = {
+    "families": "family_downloads.png",
+    "origins": "origin_share.png",
+    "top": "top_models.png",
+    "likes": "family_likes.png",
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    week: Week
+    cur: WeekData
+    prev: WeekData | None
+    families: pd.DataFrame
+    origins: pd.DataFrame
+    changes: pd.DataFrame
+    top: pd.DataFrame
+    gainers: pd.DataFrame
+    losers: pd.DataFrame
+    entrants: pd.DataFrame
+    freshness: Freshness
+    verdicts: tuple[Verdict, ...]
+    labels: dict[str, str]
+
+    @property
+    def as_of(self) -> datetime:
+        assert self.cur.as_of is not None
+        return self.cur.as_of
+
+
+def pick_week(frame: pd.DataFrame, label: str | None) -> Week:
+    """The requested week, or the latest week with watched data."""
+    from .analysis import parse_week
+
+    weeks = weeks_with_data(frame)
+    if not weeks:
+        raise NoDataError(
+            "no snapshots of watched models yet: run `hf-monitor collect` or `hf-monitor import FILE`"
+        )
+    if label is None:
+        return weeks[-1]
+    week = parse_week(label)
+    if week.label not in {w.label for w in weeks}:
+        have = ", ".join(w.label for w in weeks[-6:])
+        raise NoDataError(
+            f"no snapshots of watched models in {week.label} (weeks with data: … {have})"
+        )
+    return week
+
+
+def build_report(
+    snapshots: pd.DataFrame, config: Config, claims: tuple[Claim, ...], week: Week
+) -> Report:
+    frame = classify_frame(snapshots, config)
+    cur = week_data(frame, week)
+    if cur.empty:
+        raise NoDataError(f"no snapshots of watched models in {week.label}")
+    previous = week_data(frame, week.previous)
+    prev = None if previous.empty else previous
+    labels = {f.id: f.label for f in config.families}
+    changes = model_changes(cur, prev)
+    gainers, losers = movers(changes)
+    return Report(
+        week=week,
+        cur=cur,
+        prev=prev,
+        families=group_metrics(cur, prev, "family"),
+        origins=group_metrics(cur, prev, "origin"),
+        changes=changes,
+        top=top_models(changes),
+        gainers=gainers,
+        losers=losers,
+        entrants=new_entrants(changes, prev),
+        freshness=freshness(frame, week),
+        verdicts=tuple(judge(c, cur, prev, labels) for c in claims),
+        labels=labels,
+    )
+
+
+# --- summary.json -----------------------------------------------------------------------------
+
+
+def summary(report: Report, config: Config) -> dict[str, Any]:
+    fam = {f.id: f for f in config.families}
+    families = [
+        {
+            "id": family_id,
+            "label": fam[family_id].label,
+            "origin": fam[family_id].origin,
+            **_group_fields(row),
+        }
+        for family_id, row in report.families.sort_values("rank_downloads_30d").iterrows()
+    ]
+    origins = [
+        {"origin": origin, **_group_fields(row)}
+        for origin, row in report.origins.sort_values("rank_downloads_30d").iterrows()
+    ]
+    top = [
+        {
+            "rank": int(row.rank),
+            "model_id": row.model_id,
+            "family": row.family,
+            "origin": row.origin,
+            "downloads_30d": _int(row.downloads_30d),
+            "change_downloads_30d": _round(row.change_rel),
+            "likes": _int(row.likes),
+        }
+        for row in report.top.itertuples()
+    ]
+    claims = [
+        {
+            "id": v.claim.id,
+            "statement": v.claim.statement,
+            "verdict": v.main.verdict,
+            "metric": v.main.metric,
+            "value": _round(v.main.value),
+            "threshold": v.claim.threshold,
+            "explanation": v.main.explanation,
+            "previous": None
+            if v.previous is None
+            else {"verdict": v.previous.verdict, "value": _round(v.previous.value)},
+            "sensitivity": [
+                {
+                    "metric": o.metric,
+                    "verdict": o.verdict,
+                    "value": _round(o.value),
+                    "explanation": o.explanation,
+                }
+                for o in v.alternatives
+            ],
+        }
+        for v in report.verdicts
+    ]
+    fresh = report.freshness
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "week": report.week.label,
+        "as_of": _iso(report.as_of),
+        "previous_as_of": _iso(report.prev.as_of) if report.prev and report.prev.as_of else None,
+        "freshness": {
+            "snapshots": len(fresh.captures),
+            "days_with_data": [d.isoformat() for d in fresh.days_with_data],
+            "missing_days": [d.isoformat() for d in fresh.missing_days],
+            "stale_days": [d.isoformat() for d in fresh.stale_days],
+        },
+        "families": families,
+        "origins": origins,
+        "top_models": top,
+        "claims": claims,
+    }
+
+
+def _group_fields(row: pd.Series) -> dict[str, Any]:
+    return {
+        "models": int(row["models"]),
+        "downloads_30d": _int(row["downloads_30d"]),
+        "share_downloads_30d": _round(row["share_downloads_30d"]),
+        "rank_downloads_30d": _int(row["rank_downloads_30d"]),
+        "downloads_week": _int(row["downloads_week"]),
+        "change_downloads_30d": _round(row["change_downloads_30d"]),
+        "likes": _int(row["likes"]),
+        "likes_change_week": _int(row["likes_change_week"]),
+    }
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _int(value: Any) -> int | None:
+    return None if _missing(value) else int(value)
+
+
+def _round(value: Any, digits: int = 4) -> float | None:
+    return None if _missing(value) else round(float(value), digits)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def write_report(report: Report, snapshots: pd.DataFrame, config: Config, out_dir: Path) -> Path:
+    """Write `out_dir/<week>/` (report.md, summary.json, PNGs) and refresh `out_dir/index.md`."""
+    folder = week_folder(out_dir, report.week.label)
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = classify_frame(snapshots, config)
+    render_charts(report, frame, config, folder)
+    data = summary(report, config)
+    (folder / "summary.json").write_text(
+        json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    from .markdown import render_markdown
+
+    (folder / "report.md").write_text(render_markdown(report, config), encoding="utf-8")
+    write_index(out_dir)
+    return folder
+
+
+def week_folder(out_dir: Path, label: str) -> Path:
+    """The folder of one week; the label is checked so no path can leave `out_dir`."""
+    if not re.fullmatch(r"\d{4}-W\d{2}", label):
+        raise UsageError(f"week {label!r} must look like 2026-W34")
+    return out_dir / label
+
+
+def render_charts(report: Report, frame: pd.DataFrame, config: Config, folder: Path) -> list[Path]:
+    until = report.as_of
+    paths = []
+    table = daily_totals(frame, "downloads_30d", "family", until)
+    if not table.empty:
+        paths.append(
+            charts.plot_family_downloads(table, config, until, folder / CHART_FILES["families"])
+        )
+        origin_table = daily_totals(frame, "downloads_30d", "origin", until)
+        paths.append(
+            charts.plot_origin_share(shares(origin_table), until, folder / CHART_FILES["origins"])
+        )
+    if not report.top.empty:
+        paths.append(charts.plot_top_models(report.top, config, until, folder / CHART_FILES["top"]))
+    likes = daily_totals(frame, "likes", "family", until)
+    if not likes.empty:
+        paths.append(charts.plot_likes(likes, config, until, folder / CHART_FILES["likes"]))
+    return paths
+
+
+def write_index(out_dir: Path) -> Path:
+    """`index.md`: every week with a summary.json, newest first, with its verdicts."""
+    rows = []
+    for path in sorted(out_dir.glob("*/summary.json"), reverse=True):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        verdicts = " · ".join(
+            f"{c['id']}: {VERDICT_MARK.get(c['verdict'], c['verdict'])}"
+            for c in data.get("claims", [])
+        )
+        rows.append(
+            f"| [{data['week']}]({data['week']}/report.md) | {data['as_of']} | {verdicts} |"
+        )
+    text = "# Weekly reports\n\nNewest first. Each week's folder has `report.md`, `summary.json` and the charts.\n\n"
+    text += "| week | as of (UTC) | verdicts |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+    index = out_dir / "index.md"
+    index.write_text(text, encoding="utf-8")
+    return index
+
+
+__all__ = [
+    "METRIC_LABELS",
+    "MOVER_FLOOR",
+    "Report",
+    "build_report",
+    "pick_week",
+    "summary",
+    "write_report",
+]

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Rebuild the example report in reports/2026-W34/ from real recorded Hub data.
+# Usage: scripts/example-report.sh [FILE]   (default: the namhyeokwoo daily file in ../shared/real-data)
+# The import goes into a scratch database, so your own data/monitor.db is untouched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+file="${1:-../shared/real-data/namhyeokwoo_huggingface-trending/hf_top_likes_downloads_daily_2026-08-07_2026-08-22.csv}"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+hf-monitor --storage "sqlite:///$scratch/example.db" import "$file"
+hf-monitor --storage "sqlite:///$scratch/example.db" report --week 2026-W34 --out reports

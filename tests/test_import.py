@@ -1,0 +1,159 @@
+"""Import: aliases, formats, all-or-nothing files with file:line errors, idempotent re-import."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor import store as tables
+from monitor.cli import main
+from monitor.config import load_config
+from monitor.store import open_store
+
+from .conftest import SMALL_FAMILIES, write_config
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    return write_config(tmp_path, SMALL_FAMILIES)
+
+
+def snapshots(config_path: Path):
+    config = load_config(config_path)
+    return open_store(config.storage_url()).snapshots_frame()
+
+
+def run(config_path: Path, *args: str) -> int:
+    return main(["--config", str(config_path), "import", *args])
+
+
+def test_csv_with_aliases_and_timestamp_over_date(config_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "pulse.csv"
+    path.write_text(
+        "snapshot_date,fetched_at,id,downloads,downloadsAllTime,likes,trendingScore,author\n"
+        "2026-08-22,2026-08-22T10:15:24+09:00,Qwen/Qwen3-8B,15300000,,1310,12.5,Qwen\n"
+        "2026-08-23,,openai/gpt-oss-20b,7490000,90000000,4940,,openai\n"
+    )
+    assert run(config_path, str(path)) == 0
+    frame = snapshots(config_path)
+    rows = {r.model_id: r for r in frame.itertuples()}
+    qwen = rows["Qwen/Qwen3-8B"]
+    assert str(qwen.observed_at) == "2026-08-22 01:15:24+00:00"  # the timestamp wins, in UTC
+    assert (qwen.downloads_30d, qwen.likes, qwen.trending_score, qwen.family) == (
+        15_300_000,
+        1310,
+        12.5,
+        "qwen",
+    )
+    assert qwen.downloads_all_time is pd_na()
+    oss = rows["openai/gpt-oss-20b"]
+    assert str(oss.observed_at) == "2026-08-23 00:00:00+00:00"  # a date means 00:00 UTC
+    assert oss.downloads_all_time == 90_000_000
+
+
+def pd_na():
+    import pandas as pd
+
+    return pd.NA
+
+
+def test_jsonl_json_array_and_snapshot_document(config_path: Path, tmp_path: Path) -> None:
+    lines = tmp_path / "a.jsonl"
+    lines.write_text(
+        json.dumps(
+            {"modelId": "Qwen/Qwen3-8B", "observed_at": "2026-08-20T01:00:00Z", "downloads_30d": 1}
+        )
+        + "\n\n"
+    )
+    array = tmp_path / "b.json"
+    array.write_text(json.dumps([{"model_id": "Qwen/Qwen3-8B", "date": "2026-08-21", "likes": 7}]))
+    document = tmp_path / "2026-08-22.json"
+    document.write_text(
+        json.dumps(
+            {
+                "date": "2026-08-22",
+                "fetched_at": "2026-08-22T10:15:24.524435+09:00",
+                "models": [
+                    {
+                        "id": "Qwen/Qwen3-8B",
+                        "likes": 9,
+                        "downloads": 3,
+                        "createdAt": "2025-04-27T03:40:08.000Z",
+                    }
+                ],
+            }
+        )
+    )
+    assert run(config_path, str(lines), str(array), str(document)) == 0
+    frame = snapshots(config_path)
+    assert [str(t) for t in frame.observed_at] == [
+        "2026-08-20 01:00:00+00:00", "2026-08-21 00:00:00+00:00", "2026-08-22 01:15:24.524435+00:00",
+    ]  # fmt: skip
+    assert list(frame.likes.astype(object).fillna(-1)) == [-1, 7, 9]
+    assert str(frame.created_at.dropna().iloc[0]) == "2025-04-27 03:40:08+00:00"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            "2026-08-22,Qwen/Qwen3-8B,lots,5",
+            "bad.csv:3: downloads_30d: 'lots' is not a whole number",
+        ),
+        ("2026-08-22,Qwen/Qwen3-8B,-5,5", "bad.csv:3: downloads_30d: -5 is negative"),
+        ("2026-08-22,not a model,5,5", "bad.csv:3: invalid model id 'not a model'"),
+        (
+            "22.08.2026,Qwen/Qwen3-8B,5,5",
+            "bad.csv:3: snapshot_date: '22.08.2026' is not an ISO date or timestamp",
+        ),
+        (",Qwen/Qwen3-8B,5,5", "bad.csv:3: no observation time"),
+        ("2026-08-22,,5,5", "bad.csv:3: missing model_id"),
+        ("2026-08-22,Qwen/Qwen3-8B,,", "bad.csv:3: no counts"),
+    ],
+)
+def test_a_bad_row_names_file_and_line_and_stores_nothing(
+    config_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], row: str, message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        f"snapshot_date,model_id,downloads_30d,likes\n2026-08-21,Qwen/Qwen3-8B,1,1\n{row}\n"
+    )
+    assert run(config_path, str(path)) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    store = open_store(load_config(config_path).storage_url())
+    assert store.count(tables.snapshots) == 0 and store.count(tables.runs) == 0
+
+
+def test_reimport_adds_nothing_and_overlaps_are_skipped(
+    config_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = tmp_path / "one.csv"
+    first.write_text(
+        "date,model_id,likes\n2026-08-21,Qwen/Qwen3-8B,1\n2026-08-22,Qwen/Qwen3-8B,2\n"
+    )
+    assert run(config_path, str(first)) == 0
+    assert run(config_path, str(first)) == 0
+    out = capsys.readouterr().out
+    assert (
+        "one.csv: 2 rows, 2 new snapshots, 1 models" in out
+        and "one.csv: already imported, nothing added" in out
+    )
+    overlap = tmp_path / "two.csv"
+    overlap.write_text(
+        "date,model_id,likes\n2026-08-22,Qwen/Qwen3-8B,2\n2026-08-23,Qwen/Qwen3-8B,3\n"
+    )
+    assert run(config_path, str(overlap)) == 0
+    assert "two.csv: 2 rows, 1 new snapshots" in capsys.readouterr().out
+    assert len(snapshots(config_path)) == 3
+
+
+def test_every_shared_real_data_file_imports_as_it_is(config_path: Path) -> None:
+    shared = Path(__file__).resolve().parents[2] / "shared" / "real-data"
+    files = sorted(shared.glob("*/*.csv")) + sorted(shared.glob("*/*.json"))
+    if not files:
+        pytest.skip("shared/real-data is not next to this checkout")
+    assert run(config_path, *map(str, files)) == 0
+    assert len(snapshots(config_path)) > 20_000
