@@ -10,11 +10,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from . import __version__
@@ -24,6 +28,8 @@ from .store import Store, open_store
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .collect import CollectResult
 
 PROG = "hf-monitor"
 DEBUG_ENV = "HF_MONITOR_DEBUG"
@@ -61,27 +67,70 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_collect(args: argparse.Namespace) -> int:
     """Poll the Hub once for every watched family and store one run.
 
+    Only one collect runs at a time per database: a second one exits at once with code 75.
+    SIGTERM or Ctrl-C stops after the current request and keeps what was fetched.
+
     Example:
       hf-monitor collect
       HF_ENDPOINT=http://127.0.0.1:8765 hf-monitor collect   # against a local fake Hub
     """
-    from .collect import collect
-    from .hub import build_hub
+    from .jobs import collect_now
 
-    config, store = _open(args)
-    hub_settings = config.settings.hub
-    hub = build_hub(
-        config.hub_endpoint(), timeout=hub_settings.timeout, page_size=hub_settings.page_size
-    )
-    result = collect(config, store, hub)
+    config = _config(args)
+    with _graceful_stop() as stop:
+        result = collect_now(config, stop=stop, progress=_progress())
+    _print_collect(result, config)
+    return result.exit_code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """What cron calls: collect, then write the report of the week that just completed.
+
+    Safe to call every hour: a week's report is written once (--force rewrites it), and a run
+    that finds another one busy exits at once with code 75.
+
+    Example:
+      hf-monitor run
+      15 4 * * *  cd /srv/hf-monitor && .venv/bin/hf-monitor run >> monitor.log 2>&1   # crontab
+    """
+    from .jobs import run_once
+
+    config = _config(args)
+    with _graceful_stop() as stop:
+        result, weekly = run_once(config, force=args.force, stop=stop, progress=_progress())
+    _print_collect(result, config)
+    print(weekly.describe())
+    return result.exit_code
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """Run forever: collect and report on the cron expressions in the config's schedule.
+
+    Logs one line per job start, end and failure to stderr. SIGTERM or Ctrl-C stop it after
+    a running job has finished (exit 0). The config file is re-read before every job.
+
+    Example:
+      hf-monitor schedule
+      systemd: ExecStart=/srv/hf-monitor/.venv/bin/hf-monitor --config /srv/hf-monitor/config.yaml schedule
+    """
+    from .scheduler import build_scheduler, next_times, run_scheduler
+
+    config = _config(args)
+    logging.getLogger("monitor").setLevel(logging.INFO)
+    scheduler = build_scheduler(config, storage=args.storage)
+    for name, when in next_times(config, datetime.now(UTC)).items():
+        logging.getLogger("monitor.scheduler").info("next %s: %s", name, when)
+    return run_scheduler(scheduler)
+
+
+def _print_collect(result: CollectResult, config: Config) -> None:
     for selector, error in result.errors:
         print(f"{PROG}: {selector}: {error}", file=sys.stderr)
     print(
         f"run {result.run_id}: {result.status} — {result.models} models, "
         f"{result.new_snapshots} new snapshots, {result.requests} requests, "
-        f"{result.seconds:.1f} s ({hub.endpoint})"
+        f"{result.seconds:.1f} s ({config.hub_endpoint()})"
     )
-    return result.exit_code
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -101,16 +150,29 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Show recent runs: when, how long, status, models, requests and errors.
+    """Show recent runs, days without a successful collect, and the next scheduled times.
+
+    A run still marked running while no process holds the lock was interrupted (killed).
 
     Example:
       hf-monitor status
       hf-monitor status --runs 30
     """
+    from .lock import is_locked, lock_path_for
+    from .scheduler import next_times
     from .views import render_status
 
-    _config, store = _open(args)
-    print(render_status(store.recent_runs(args.runs), now=datetime.now(UTC)), end="")
+    config, store = _open(args)
+    now = datetime.now(UTC)
+    busy = is_locked(lock_path_for(config.storage_url()))
+    text = render_status(
+        store.recent_runs(args.runs),
+        now=now,
+        busy=busy,
+        good_days=store.successful_collect_days(now - timedelta(days=14)),
+        next_runs=next_times(config, now),
+    )
+    print(text, end="")
     return 0
 
 
@@ -164,11 +226,20 @@ def cmd_import(args: argparse.Namespace) -> int:
       hf-monitor import history.csv
       hf-monitor import ../shared/real-data/*/*.csv
     """
-    from .importer import import_file
+    from .lock import exclusive, lock_path_for
 
     config, store = _open(args)
     failed = 0
-    for path in args.files:
+    with exclusive(lock_path_for(config.storage_url()), "import"):
+        failed = _import_all(args.files, store, config)
+    return 1 if failed else 0
+
+
+def _import_all(files: list[Path], store: Store, config: Config) -> int:
+    from .importer import import_file
+
+    failed = 0
+    for path in files:
         try:
             result = import_file(path, store, config, datetime.now(UTC))
         except MonitorError as exc:
@@ -213,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
             """\
             Examples:
               hf-monitor collect            # poll the Hub once, store a dated snapshot
+              hf-monitor run                # for cron: collect, then last week's report once
+              hf-monitor schedule           # daemon on the config's cron expressions
               hf-monitor models             # what is watched, with the latest numbers
               hf-monitor status             # recent runs and their errors
               hf-monitor export --format csv > snapshots.csv
@@ -238,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     _add(sub, "collect", cmd_collect)
+    run = _add(sub, "run", cmd_run)
+    run.add_argument("--force", action="store_true", help="rewrite the completed week's report")
+    _add(sub, "schedule", cmd_schedule)
     models = _add(sub, "models", cmd_models)
     models.add_argument("--family", help="only this family id")
     status = _add(sub, "status", cmd_status)
@@ -284,6 +360,35 @@ def _config(args: argparse.Namespace) -> Config:
     if args.storage:
         config = config.with_storage(args.storage)
     return config
+
+
+@contextmanager
+def _graceful_stop() -> Iterator[threading.Event]:
+    """First SIGTERM/SIGINT: finish the current request, store what was fetched. Second: quit."""
+    stop = threading.Event()
+
+    def _handler(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print(
+            f"{PROG}: {signal.Signals(signum).name}: stopping after the current request",
+            file=sys.stderr,
+        )
+
+    previous = {sig: signal.signal(sig, _handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _progress() -> Callable[[str], None] | None:
+    """Progress lines on a terminal; nothing under cron or systemd."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda line: print(f"  {line}", file=sys.stderr)
 
 
 def _watched(snapshots: pd.DataFrame, config: Config) -> pd.DataFrame:

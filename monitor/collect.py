@@ -8,6 +8,7 @@ and the failure is recorded with the selector that caused it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from .store import ModelRow, SnapshotRow, Store
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+Progress = Callable[[str], None]
+STOPPED = "not fetched: stop requested (SIGTERM/SIGINT)"
 
 
 def utc_now() -> datetime:
@@ -47,11 +50,23 @@ class CollectResult:
         return 0 if self.status == "ok" else 1
 
 
-def collect(config: Config, store: Store, hub: Hub, clock: Clock = utc_now) -> CollectResult:
-    """Poll the Hub once for every watched family and store the run."""
+def collect(
+    config: Config,
+    store: Store,
+    hub: Hub,
+    clock: Clock = utc_now,
+    *,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> CollectResult:
+    """Poll the Hub once for every watched family and store the run.
+
+    When `stop` is set (a signal arrived), the selectors not yet fetched are recorded as
+    skipped and what was fetched is still stored, as a `partial` run.
+    """
     started = clock()
     run_id = store.begin_run("collect", hub.endpoint, started)
-    fetched = fetch_watchlist(config, hub, clock)
+    fetched = fetch_watchlist(config, hub, clock, stop=stop, progress=progress)
     status = run_status(len(fetched.models), len(fetched.errors))
     new = save_run(store, run_id, fetched, status=status, requests=hub.requests, finished=clock())
     finished = clock()
@@ -66,9 +81,24 @@ def collect(config: Config, store: Store, hub: Hub, clock: Clock = utc_now) -> C
     )
 
 
-def fetch_watchlist(config: Config, hub: Hub, clock: Clock = utc_now) -> Fetched:
+def fetch_watchlist(
+    config: Config,
+    hub: Hub,
+    clock: Clock = utc_now,
+    *,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> Fetched:
     """Author listings first (one paginated listing per author), then uncovered explicit ids."""
     out = Fetched()
+    say = progress or (lambda _line: None)
+
+    def stopping(selector: str) -> bool:
+        if stop is not None and stop.is_set():
+            out.errors.append((selector, STOPPED))
+            return True
+        return False
+
     listed: set[tuple[str, str | None]] = set()
     for family in config.families:
         for selector in family.authors:
@@ -76,10 +106,14 @@ def fetch_watchlist(config: Config, hub: Hub, clock: Clock = utc_now) -> Fetched
             if key in listed:
                 continue
             listed.add(key)
+            if stopping(f"author:{selector.name}"):
+                continue
+            before = hub.requests
             try:
                 batch = hub.fetch_author_models(selector.name, search=key[1])
             except Exception as exc:  # one author's failure must not cost the others
                 out.errors.append((f"author:{selector.name}", describe_hub_error(exc)))
+                say(f"{selector.name}: failed ({describe_hub_error(exc)})")
                 log.warning("author %s failed: %s", selector.name, describe_hub_error(exc))
                 continue
             seen_at = clock()
@@ -87,11 +121,15 @@ def fetch_watchlist(config: Config, hub: Hub, clock: Clock = utc_now) -> Fetched
                 owner = config.classify(model.model_id)
                 if owner is not None:
                     out.models.setdefault(model.model_id, (model, owner, seen_at))
+            watched = sum(1 for m in batch if config.classify(m.model_id) is not None)
+            say(
+                f"{selector.name}: {watched} watched of {len(batch)} listed, {hub.requests - before} request(s)"
+            )
             log.info("author %s: %d models", selector.name, len(batch))
     covered = {model_id.lower() for model_id in out.models}
     for family in config.families:
         for model_id in family.models:
-            if model_id.lower() in covered:
+            if model_id.lower() in covered or stopping(f"model:{model_id}"):
                 continue
             try:
                 model = hub.fetch_model(model_id)

@@ -15,11 +15,13 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .crontab import crontab_trigger
 from .errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "config.yaml"
@@ -29,7 +31,6 @@ PUBLIC_HUB = "https://huggingface.co"
 # Hub names use letters, digits, "-", "_" and "."; a glob may add "*", "?" and "[...]" classes.
 _GLOB_RE = re.compile(r"^(?:[\w.\-*?]|\[!?[\w.\-]+\])+$")
 _AUTHOR_RE = re.compile(r"^[\w.\-]{1,96}$")
-_CRON_FIELDS = 5
 
 
 class _Strict(BaseModel):
@@ -191,11 +192,17 @@ class ScheduleSettings(_Strict):
 
     @field_validator("collect", "report")
     @classmethod
-    def _five_fields(cls, value: str) -> str:
-        if len(value.split()) != _CRON_FIELDS:
-            raise ValueError(
-                f"cron expression {value!r} needs 5 fields (min hour day month weekday)"
-            )
+    def _valid_cron(cls, value: str) -> str:
+        crontab_trigger(value, "UTC")  # raises ValueError with a readable message
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. UTC, Europe/Berlin)") from None
         return value
 
 

@@ -79,7 +79,7 @@ def _title(report: Report, config: Config) -> str:
     return (
         f"# Open-model popularity on Hugging Face — {report.week.label}\n\n"
         f"Week {report.week.describe()} · as of **{report.as_of:%Y-%m-%d %H:%M} UTC** · "
-        f"{len(report.cur.latest)} models of {observed} of {watched} watched families · "
+        f"{len(report.cur.latest)} models in {observed} of {watched} watched families · "
         f"{len(fresh.captures)} snapshot(s) this week\n"
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +250,14 @@ class Store:
             )
             for r in rows
         ]
+
+    def successful_collect_days(self, since: datetime) -> set[date]:
+        """UTC days since `since` with at least one `ok` collect run."""
+        query = select(runs.c.started_at).where(
+            runs.c.kind == "collect", runs.c.status == "ok", runs.c.started_at >= since
+        )
+        with self.engine.connect() as conn:
+            return {utc(t).date() for t in conn.execute(query).scalars()}
 
     # --- imports --------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
@@ -80,13 +80,25 @@ def render_models(config: Config, latest: pd.DataFrame, only: str | None = None)
     return "\n".join(out)
 
 
-def render_status(runs: Sequence[RunRecord], now: datetime) -> str:
-    """Recent runs, newest first, with their errors, and how long since the last good one."""
+def render_status(
+    runs: Sequence[RunRecord],
+    now: datetime,
+    *,
+    busy: bool = False,
+    good_days: set[date] | None = None,
+    next_runs: dict[str, datetime | None] | None = None,
+    days: int = 14,
+) -> str:
+    """Recent runs (newest first), health of the last `days` days, and what runs next."""
     if not runs:
-        return "No runs yet. Start with: hf-monitor collect\n"
+        text = "No runs yet. Start with: hf-monitor collect\n"
+        return text + _next_lines(next_runs)
     rows = []
     for run in runs:
         seconds = f"{run.seconds:.1f} s" if run.seconds is not None else "–"
+        status = run.status
+        if status == "running" and (not busy or run is not runs[0]):
+            status = "interrupted"
         first_error = f"{run.errors[0][0]}: {run.errors[0][1]}" if run.errors else ""
         more = f" (+{len(run.errors) - 1} more)" if len(run.errors) > 1 else ""
         rows.append(
@@ -95,7 +107,7 @@ def render_status(runs: Sequence[RunRecord], now: datetime) -> str:
                 run.kind,
                 run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
                 seconds,
-                run.status,
+                status,
                 run.models,
                 run.requests,
                 first_error + more,
@@ -106,13 +118,35 @@ def render_status(runs: Sequence[RunRecord], now: datetime) -> str:
         rows,
         right={0, 3, 5, 6},
     )
+    text += "\n"
     good = [r for r in runs if r.kind == "collect" and r.status == "ok"]
     if good:
         age = now - good[0].started_at
-        text += f"\nLast successful collect: {good[0].started_at:%Y-%m-%d %H:%M} UTC ({_ago(age.total_seconds())} ago)\n"
+        text += f"Last successful collect: {good[0].started_at:%Y-%m-%d %H:%M} UTC ({_ago(age.total_seconds())} ago)\n"
     else:
-        text += "\nNo successful collect among these runs.\n"
-    return text
+        text += "No successful collect among these runs.\n"
+    if good_days is not None:
+        window = [(now - timedelta(days=n)).date() for n in range(days, 0, -1)]
+        missing = [d for d in window if d not in good_days]
+        if missing:
+            listed = ", ".join(f"{d:%d %b}" for d in missing[-7:])
+            more = f" (latest 7 of {len(missing)})" if len(missing) > 7 else ""
+            text += f"Days without a successful collect in the last {days}: {len(missing)} — {listed}{more}\n"
+        else:
+            text += f"A successful collect on each of the last {days} days.\n"
+    if busy:
+        text += "A run is in progress right now.\n"
+    return text + _next_lines(next_runs)
+
+
+def _next_lines(next_runs: dict[str, datetime | None] | None) -> str:
+    if not next_runs:
+        return ""
+    parts = [
+        f"{name} {when:%Y-%m-%d %H:%M %Z}" if when else f"{name} never"
+        for name, when in next_runs.items()
+    ]
+    return "Next scheduled (hf-monitor schedule): " + ", ".join(parts) + "\n"
 
 
 def _ago(seconds: float) -> str:

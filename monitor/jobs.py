@@ -1,0 +1,96 @@
+"""What `collect`, `run`, `report` and the scheduler's jobs do, shared by the CLI and the daemon.
+
+Each function opens what it needs from a `Config`, takes the writer lock where it writes, and
+returns plain results; turning them into output lines is the caller's business.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .analysis import Week, classify_frame, week_data, week_of
+from .claims import load_claims
+from .collect import CollectResult, Progress, collect, utc_now
+from .config import Config
+from .hub import build_hub
+from .lock import exclusive, lock_path_for
+from .report import build_report, week_folder, write_report
+from .store import open_store
+
+
+def collect_now(
+    config: Config,
+    *,
+    now: datetime | None = None,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> CollectResult:
+    """One collect run under the writer lock (BusyError if another run holds it)."""
+    with exclusive(lock_path_for(config.storage_url()), "collect"):
+        return _collect(config, now=now, stop=stop, progress=progress)
+
+
+def run_once(
+    config: Config,
+    now: datetime | None = None,
+    *,
+    force: bool = False,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> tuple[CollectResult, WeeklyReport]:
+    """What cron calls: collect, then the report of the week that just completed (once).
+
+    `now` fixes the clock (tests); by default the real time is used.
+    """
+    with exclusive(lock_path_for(config.storage_url()), "run"):
+        result = _collect(config, now=now, stop=stop, progress=progress)
+        return result, report_completed_week(config, now or utc_now(), force=force)
+
+
+def _collect(
+    config: Config,
+    *,
+    now: datetime | None,
+    stop: threading.Event | None,
+    progress: Progress | None,
+) -> CollectResult:
+    store = open_store(config.storage_url())
+    settings = config.settings.hub
+    hub = build_hub(config.hub_endpoint(), timeout=settings.timeout, page_size=settings.page_size)
+    clock = utc_now if now is None else (lambda: now)
+    return collect(config, store, hub, clock, stop=stop, progress=progress)
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    week: Week
+    state: str  # written | exists | no-data
+    folder: Path | None
+
+    def describe(self) -> str:
+        if self.state == "written":
+            return f"report for {self.week.label} written to {self.folder}"
+        if self.state == "exists":
+            return (
+                f"report for {self.week.label} already written ({self.folder}); --force rewrites it"
+            )
+        return f"no report for {self.week.label}: no snapshots of watched models in that week"
+
+
+def report_completed_week(config: Config, now: datetime, *, force: bool = False) -> WeeklyReport:
+    """Write the report of the last complete ISO week, once (unless forced)."""
+    week = week_of(now).previous
+    out_dir = config.reports_dir()
+    folder = week_folder(out_dir, week.label)
+    if (folder / "summary.json").exists() and not force:
+        return WeeklyReport(week, "exists", folder)
+    store = open_store(config.storage_url())
+    snapshots = store.snapshots_frame()
+    if week_data(classify_frame(snapshots, config), week).empty:
+        return WeeklyReport(week, "no-data", None)
+    claims = load_claims(config.claims_path(), config)
+    report = build_report(snapshots, config, claims, week)
+    return WeeklyReport(week, "written", write_report(report, snapshots, config, out_dir))

@@ -1,0 +1,139 @@
+"""`hf-monitor schedule`: a thin APScheduler 3 shell over the functions the CLI calls.
+
+Jobs re-read the config file each time they run, so edits to the watch list take effect without
+a restart (the schedule itself is read at start). Each job start, end and failure is one log
+line. SIGTERM or SIGINT stop the scheduler after a running job has finished its transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from .collect import utc_now
+from .config import Config, load_config
+from .crontab import crontab_trigger
+from .errors import ConfigError, MonitorError
+from .jobs import collect_now, report_completed_week
+
+log = logging.getLogger("monitor.scheduler")
+
+MISFIRE_GRACE_SECONDS = 3600
+
+
+def next_times(config: Config, now: datetime) -> dict[str, datetime | None]:
+    """When each scheduled job would run next."""
+    schedule = config.settings.schedule
+    return {
+        name: crontab_trigger(expr, schedule.timezone).get_next_fire_time(None, now)
+        for name, expr in (("collect", schedule.collect), ("report", schedule.report))
+    }
+
+
+def scheduled_collect(config_path: Path, storage: str | None = None) -> None:
+    """The collect job: reload the config, collect under the lock, log one line."""
+    try:
+        config = _reload(config_path, storage)
+        result = collect_now(config)
+    except MonitorError as exc:
+        log.error("collect skipped: %s", exc)
+        return
+    errors = (
+        f"; {len(result.errors)} failed: " + ", ".join(s for s, _ in result.errors)
+        if result.errors
+        else ""
+    )
+    log.info(
+        "collect run %d %s: %d models, %d requests, %.1f s%s",
+        result.run_id, result.status, result.models, result.requests, result.seconds, errors,
+    )  # fmt: skip
+
+
+def scheduled_report(config_path: Path, storage: str | None = None) -> None:
+    """The report job: write the last completed week's report if it isn't there yet."""
+    try:
+        config = _reload(config_path, storage)
+        outcome = report_completed_week(config, utc_now())
+    except MonitorError as exc:
+        log.error("report skipped: %s", exc)
+        return
+    log.info("%s", outcome.describe())
+
+
+def _reload(config_path: Path, storage: str | None) -> Config:
+    config = load_config(config_path)
+    return config.with_storage(storage) if storage else config
+
+
+def build_scheduler(
+    config: Config,
+    *,
+    storage: str | None = None,
+    collect_job: Callable[..., None] = scheduled_collect,
+    report_job: Callable[..., None] = scheduled_report,
+) -> BlockingScheduler:
+    """The scheduler with its two jobs, not started (tests inspect it without waiting)."""
+    schedule = config.settings.schedule
+    try:
+        triggers = {
+            "collect": crontab_trigger(schedule.collect, schedule.timezone),
+            "report": crontab_trigger(schedule.report, schedule.timezone),
+        }
+    except ValueError as exc:
+        raise ConfigError(f"{config.path}: schedule: {exc}") from None
+    scheduler = BlockingScheduler(
+        timezone=ZoneInfo(schedule.timezone),
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+        },
+    )
+    args = (config.path, storage)
+    scheduler.add_job(collect_job, triggers["collect"], args=args, id="collect", name="collect")
+    scheduler.add_job(report_job, triggers["report"], args=args, id="report", name="report")
+    return scheduler
+
+
+def run_scheduler(scheduler: BlockingScheduler) -> int:
+    """Run until SIGTERM/SIGINT; a running job finishes first. Returns the exit code (0)."""
+    stopping = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        if stopping.is_set():
+            return
+        stopping.set()
+        log.info("%s received: stopping after the running job, if any", signal.Signals(signum).name)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+
+    def _started(event: object) -> None:
+        job = scheduler.get_job(getattr(event, "job_id", ""))
+        log.info("job %s starting", getattr(job, "name", getattr(event, "job_id", "?")))
+
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED
+
+    def _trouble(event: object) -> None:
+        job_id = getattr(event, "job_id", "?")
+        if getattr(event, "exception", None) is not None:
+            log.error("job %s failed: %s", job_id, event.exception)  # type: ignore[attr-defined]
+        else:
+            log.warning("job %s missed its time (the process was busy or down)", job_id)
+
+    scheduler.add_listener(_started, EVENT_JOB_SUBMITTED)
+    scheduler.add_listener(_trouble, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    for job in scheduler.get_jobs():
+        log.info("scheduled %s: %s", job.name, job.trigger)
+    scheduler.start()
+    log.info("scheduler stopped")
+    return 0

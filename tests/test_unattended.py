@@ -1,0 +1,197 @@
+"""Running unattended: scheduler job table, one run at a time, SIGTERM, idempotent `run`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED
+
+from monitor import store as tables
+from monitor.cli import main
+from monitor.config import load_config
+from monitor.fakehub import FakeHub, Fault
+from monitor.jobs import run_once
+from monitor.scheduler import build_scheduler
+from monitor.store import open_store
+
+from .conftest import DATA, REPO, SMALL_FAMILIES, write_config
+
+SUNDAY_NOON = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def test_scheduler_job_table_comes_from_the_config(tmp_path: Path) -> None:
+    extra = 'schedule:\n  timezone: Europe/Berlin\n  collect: "15 4 * * *"\n  report: "0 7 * * 1"\n'
+    config = load_config(write_config(tmp_path, SMALL_FAMILIES, extra))
+    scheduler = build_scheduler(config)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"collect", "report"}
+    collect_next = jobs["collect"].trigger.get_next_fire_time(None, SUNDAY_NOON)
+    report_next = jobs["report"].trigger.get_next_fire_time(None, SUNDAY_NOON)
+    # crontab's weekday 1 is Monday (APScheduler alone would read it as Tuesday)
+    assert report_next.isoformat() == "2026-11-30T07:00:00+01:00"
+    assert collect_next.isoformat() == "2026-11-30T04:15:00+01:00"
+    assert scheduler._job_defaults == {
+        "misfire_grace_time": 3600,
+        "coalesce": True,
+        "max_instances": 1,
+    }
+    assert jobs["collect"].args == (config.path, None)
+
+
+def test_invalid_cron_or_zone_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path, SMALL_FAMILIES, 'schedule:\n  collect: "61 4 * * *"\n')
+    assert main(["--config", str(path), "status"]) == 2
+    assert "schedule.collect: invalid cron expression '61 4 * * *'" in capsys.readouterr().err
+    path = write_config(tmp_path, SMALL_FAMILIES, "schedule:\n  timezone: Mars/Olympus\n")
+    assert main(["--config", str(path), "status"]) == 2
+    assert "schedule.timezone: unknown time zone 'Mars/Olympus'" in capsys.readouterr().err
+
+
+def test_a_scheduled_job_runs_the_same_collect_as_the_cli(
+    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    config = load_config(write_config(tmp_path, SMALL_FAMILIES))
+    scheduler = build_scheduler(config)
+    done = threading.Event()
+    scheduler.add_listener(lambda event: done.set(), EVENT_JOB_EXECUTED)
+    scheduler.get_job("collect").modify(next_run_time=datetime.now(UTC))
+    thread = threading.Thread(target=scheduler.start, daemon=True)
+    thread.start()
+    try:
+        assert done.wait(30)
+    finally:
+        scheduler.shutdown(wait=True)
+        thread.join(10)
+    [run] = open_store(config.storage_url()).recent_runs()
+    assert (run.kind, run.status, run.requests) == ("collect", "ok", 4)
+
+
+def _cli(config: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "monitor", "--config", str(config), *args]
+
+
+def _wait_for(predicate, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.05)
+
+
+def test_second_collect_exits_at_once_while_one_is_running(
+    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    config = write_config(tmp_path, SMALL_FAMILIES)
+    fake_hub.state.faults.append(Fault("author=Qwen", kind="hang", seconds=3))
+    first = subprocess.Popen(
+        _cli(config, "collect"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    lock = tmp_path / "data" / "monitor.db.lock"
+    _wait_for(lambda: lock.exists() and lock.read_text().startswith("pid "))
+    started = time.monotonic()
+    second = subprocess.run(_cli(config, "collect"), capture_output=True, text=True, check=False)
+    assert time.monotonic() - started < 10  # did not wait for the first
+    assert second.returncode == 75
+    assert f"another run is busy with this database (pid {first.pid} since" in second.stderr
+    assert second.stderr.count("\n") == 1
+    out, _err = first.communicate(timeout=60)
+    assert first.returncode == 0 and out.startswith("run 1: ok")
+    store = open_store(load_config(config).storage_url())
+    assert [r.status for r in store.recent_runs()] == ["ok"]  # one run, nothing written twice
+    assert lock.read_text() == ""  # released
+
+
+def test_sigterm_during_collect_keeps_what_was_fetched(
+    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    config = write_config(tmp_path, SMALL_FAMILIES)
+    fake_hub.state.faults.append(Fault("author=deepseek-ai", kind="hang", seconds=2))
+    proc = subprocess.Popen(
+        _cli(config, "collect"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    _wait_for(lambda: any("author=deepseek-ai" in p for p in fake_hub.state.requests))
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "SIGTERM: stopping after the current request" in err
+    assert out.startswith("run 1: partial")
+    store = open_store(load_config(config).storage_url())
+    [run] = store.recent_runs()
+    assert run.status == "partial" and run.finished_at is not None
+    assert [s for s, _ in run.errors] == ["author:google", "author:openai"]
+    assert set(store.snapshots_frame().family) == {
+        "qwen",
+        "deepseek",
+    }  # the request in flight finished
+    assert not any("author=google" in p for p in fake_hub.state.requests)
+
+
+def test_run_writes_the_completed_weeks_report_once(
+    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_config(
+        tmp_path, SMALL_FAMILIES, f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
+    )
+    assert main(["--config", str(path), "import", str(DATA / "two_weeks.csv")]) == 0
+    config = load_config(path)
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    monday = datetime(2026, 8, 24, 5, 0, tzinfo=UTC)  # W35 has begun: W34 is complete
+    result, weekly = run_once(config, monday)
+    assert result.status == "ok" and weekly.state == "written" and weekly.week.label == "2026-W34"
+    summary = tmp_path / "reports" / "2026-W34" / "summary.json"
+    first = summary.stat().st_mtime_ns
+    assert json.loads(summary.read_text())["as_of"] == "2026-08-21T01:00:00Z"
+    _result, weekly = run_once(config, monday.replace(hour=6))
+    assert weekly.state == "exists" and summary.stat().st_mtime_ns == first
+    _result, weekly = run_once(config, monday.replace(hour=7), force=True)
+    assert weekly.state == "written" and summary.stat().st_mtime_ns != first
+    runs = open_store(config.storage_url()).recent_runs()
+    assert [r.kind for r in runs] == ["collect", "collect", "collect", "import"]
+
+
+def test_status_flags_interrupted_runs_gaps_and_next_times(tmp_path: Path, capsys) -> None:
+    path = write_config(tmp_path, SMALL_FAMILIES)
+    store = open_store(load_config(path).storage_url())
+    store.begin_run("collect", "http://hub", datetime.now(UTC))  # never finished: killed
+    assert main(["--config", str(path), "status"]) == 0
+    out = capsys.readouterr().out
+    assert " interrupted " in out
+    assert "Days without a successful collect in the last 14: 14" in out
+    assert "Next scheduled (hf-monitor schedule): collect " in out and ", report " in out
+    assert store.count(tables.runs) == 1
+
+
+def test_schedule_exits_0_on_sigterm(tmp_path: Path) -> None:
+    config = write_config(tmp_path, SMALL_FAMILIES)
+    proc = subprocess.Popen(
+        _cli(config, "schedule"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    buffer: list[str] = []
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            buffer.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    _wait_for(lambda: any("scheduled report" in line for line in buffer))
+    os.kill(proc.pid, signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    reader.join(5)
+    text = "".join(buffer)
+    assert "SIGTERM received" in text and "scheduler stopped" in text
