@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Progress = Callable[[str], None]
 STOPPED = "not fetched: stop requested (SIGTERM/SIGINT)"
+OUT_OF_TIME = "not fetched: run deadline reached"
 
 
 def utc_now() -> datetime:
@@ -97,6 +98,10 @@ def fetch_watchlist(
         if stop is not None and stop.is_set():
             out.errors.append((selector, STOPPED))
             return True
+        left = hub.seconds_left()
+        if left is not None and left <= 0:
+            out.errors.append((selector, OUT_OF_TIME))
+            return True
         return False
 
     listed: set[tuple[str, str | None]] = set()
@@ -110,12 +115,19 @@ def fetch_watchlist(
                 continue
             before = hub.requests
             try:
-                batch = hub.fetch_author_models(selector.name, search=key[1])
+                batch, unusable = hub.fetch_author_models(selector.name, search=key[1])
             except Exception as exc:  # one author's failure must not cost the others
                 out.errors.append((f"author:{selector.name}", describe_hub_error(exc)))
                 say(f"{selector.name}: failed ({describe_hub_error(exc)})")
                 log.warning("author %s failed: %s", selector.name, describe_hub_error(exc))
                 continue
+            if unusable:
+                out.errors.append(
+                    (
+                        f"author:{selector.name}",
+                        f"{unusable} listing item(s) without a usable id skipped",
+                    )
+                )
             seen_at = clock()
             for model in batch:
                 owner = config.classify(model.model_id)

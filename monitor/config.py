@@ -159,6 +159,7 @@ class HubSettings(_Strict):
     endpoint: str = PUBLIC_HUB
     timeout: Annotated[float, Field(gt=0, le=600, description="seconds per HTTP request")] = 20.0
     page_size: Annotated[int, Field(ge=1, le=1000)] = 1000
+    deadline: Annotated[float, Field(gt=0, le=86400, description="seconds for a whole run")] = 900.0
 
     @field_validator("endpoint")
     @classmethod

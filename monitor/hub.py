@@ -1,35 +1,42 @@
-"""The only module that talks to the Hugging Face Hub, and the only place an `HfApi` is built.
+"""The only module that talks to the Hugging Face Hub.
 
 Facts this module relies on (huggingface_hub 2.4, see ARCHITECTURE.md):
 
 * `list_models(limit=N)` sends `limit=N` as the page size *and* stops after N items in total, so
   an author with more than N models would be cut short. We therefore page through `/api/models`
-  with the library's own `paginate` helper (Link headers, retries on 429/5xx) and a page size
-  of up to 1000, without a total cap.
-* The library sets no timeout on `list_models` or `model_info`. A client factory installs a
-  transport that forces one on every request, keeps the library's request hook (offline mode,
-  trace id) and counts requests, including retries and redirect hops.
+  with the library's own `paginate` helper (Link headers, retries on 429/5xx/timeouts/resets)
+  and a page size of up to 1000, without a total cap.
+* The library sets no timeout, and `model_info` never retries. A client factory installs a
+  transport that forces a timeout on every request and hooks that count requests, pace them by
+  the `RateLimit` headers and enforce the run's deadline; `fetch_model` retries by itself.
 * `HF_ENDPOINT` is read by the library at import time only; the endpoint is always passed
-  explicitly here.
+  explicitly here. The token is left to the library (`HF_TOKEN` or the saved login), so it
+  never passes through our code.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import math
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx2
-from huggingface_hub import HfApi, constants, set_client_factory
-from huggingface_hub.hf_api import ModelInfo
+from huggingface_hub import constants, get_session, set_client_factory
 from huggingface_hub.utils import (
     HfHubHTTPError,
+    HFValidationError,
     RateLimitInfo,
     build_hf_headers,
+    hf_raise_for_status,
     paginate,
     parse_ratelimit_headers,
+    validate_repo_id,
 )
 from huggingface_hub.utils._http import hf_request_event_hook
 
@@ -41,6 +48,7 @@ from . import __version__
 constants.HF_HUB_DISABLE_TELEMETRY = True
 
 LIBRARY_NAME = "hf-popularity-monitor"
+log = logging.getLogger(__name__)
 
 # Everything a snapshot and the models table need, in one listing request per page.
 EXPAND = (
@@ -75,23 +83,32 @@ class HubModel:
     gated: str | None = None
 
 
+class DeadlineExceeded(Exception):
+    """The run's time budget is spent; no further request is sent."""
+
+
 @dataclass
 class RequestLog:
-    """Counts the HTTP requests a run sends and keeps the latest rate-limit reading."""
+    """Counts what a run sends and meets, and keeps the latest rate-limit reading."""
 
     requests: int = 0
+    rate_limited: int = 0  # 429 answers
+    server_errors: int = 0  # 5xx answers
+    paced_seconds: float = 0.0  # time we waited to stay inside the rate limit
     rate_limit: RateLimitInfo | None = None
+    rate_limit_read_at: float = 0.0  # monotonic time of that reading
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def on_request(self, request: httpx2.Request) -> None:
-        with self._lock:
-            self.requests += 1
 
     def on_response(self, response: httpx2.Response) -> None:
         info = parse_ratelimit_headers(response.headers)
-        if info is not None:
-            with self._lock:
+        with self._lock:
+            if response.status_code == 429:
+                self.rate_limited += 1
+            elif response.status_code >= 500:
+                self.server_errors += 1
+            if info is not None:
                 self.rate_limit = info
+                self.rate_limit_read_at = time.monotonic()
 
 
 class _TimeoutTransport(httpx2.HTTPTransport):
@@ -107,24 +124,39 @@ class _TimeoutTransport(httpx2.HTTPTransport):
 
 
 class Hub:
-    """A thin, counted, time-limited view of the Hub API for popularity polling."""
+    """A counted, paced, time-limited view of the Hub API for popularity polling.
 
-    def __init__(self, endpoint: str, *, timeout: float = 20.0, page_size: int = 1000) -> None:
+    * Every request has `timeout` seconds.
+    * Before each request, if the last `RateLimit` reading shows `reserve` requests or fewer left
+      in the window, we wait for the window to reset instead of running into 429s.
+    * With a `deadline` (seconds for the whole run), no request starts after it has passed.
+    * Listings are retried by the library (429, 5xx, timeouts, resets; 6 attempts); `model_info`
+      is not, so `fetch_model` retries those itself with capped backoff.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        timeout: float = 20.0,
+        page_size: int = 1000,
+        deadline: float | None = None,
+        reserve: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.page_size = page_size
         self.log = RequestLog()
-        # token=None: the library resolves HF_TOKEN or the saved `hf auth login` at call time,
-        # so the secret never passes through our config or our objects.
-        self._api = HfApi(
-            endpoint=self.endpoint, library_name=LIBRARY_NAME, library_version=__version__
-        )
+        self.reserve = reserve
+        self._sleep = sleep
+        self._deadline_at = time.monotonic() + deadline if deadline else None
         set_client_factory(lambda: self._new_client(timeout))
 
     def _new_client(self, timeout: float) -> httpx2.Client:
         return httpx2.Client(
             transport=_TimeoutTransport(timeout),
             event_hooks={
-                "request": [hf_request_event_hook, self.log.on_request],
+                "request": [hf_request_event_hook, self._before_request],
                 "response": [self.log.on_response],
             },
             follow_redirects=True,
@@ -134,8 +166,42 @@ class Hub:
     def requests(self) -> int:
         return self.log.requests
 
-    def fetch_author_models(self, author: str, search: str | None = None) -> list[HubModel]:
-        """Every model of `author` (optionally narrowed by the Hub's `search`), most downloaded first."""
+    def seconds_left(self) -> float | None:
+        return None if self._deadline_at is None else self._deadline_at - time.monotonic()
+
+    def _before_request(self, request: httpx2.Request) -> None:
+        left = self.seconds_left()
+        if left is not None and left <= 0:
+            raise DeadlineExceeded("run deadline reached")
+        self._pace(left)
+        with self.log._lock:
+            self.log.requests += 1
+
+    def _pace(self, left: float | None) -> None:
+        info = self.log.rate_limit
+        if info is None or info.remaining > self.reserve:
+            return
+        wait = info.reset_in_seconds + 1 - (time.monotonic() - self.log.rate_limit_read_at)
+        if wait <= 0:
+            return
+        if left is not None and wait >= left:
+            raise DeadlineExceeded(f"rate limit resets in {wait:.0f} s, after the run deadline")
+        log.info(
+            "rate limit: %d requests left, waiting %.0f s for the window to reset",
+            info.remaining,
+            wait,
+        )
+        self._sleep(wait)
+        self.log.paced_seconds += wait
+        self.log.rate_limit = None  # a fresh reading comes with the next response
+
+    def fetch_author_models(
+        self, author: str, search: str | None = None
+    ) -> tuple[list[HubModel], int]:
+        """Every model of `author` (optionally narrowed by `search`), most downloaded first.
+
+        Returns the models and how many listing items were unusable (skipped, not fatal).
+        """
         params: dict[str, Any] = {
             "author": author,
             "sort": "downloads",
@@ -145,43 +211,110 @@ class Hub:
         if search:
             params["search"] = search
         headers = build_hf_headers(library_name=LIBRARY_NAME, library_version=__version__)
-        items = paginate(f"{self.endpoint}/api/models", params=params, headers=headers)
-        return list(_unique(parse_model(item) for item in items))
+        for attempt in range(1, JSON_ATTEMPTS + 1):
+            try:
+                items = list(
+                    paginate(f"{self.endpoint}/api/models", params=params, headers=headers)
+                )
+                break
+            except json.JSONDecodeError:
+                # A 200 whose body is not JSON (a proxy's error page): the library doesn't retry it.
+                if attempt == JSON_ATTEMPTS:
+                    raise
+                self._backoff(attempt)
+        parsed = [parse_model(item) for item in items]
+        models = list(_unique(m for m in parsed if m is not None))
+        return models, sum(1 for m in parsed if m is None)
 
     def fetch_model(self, model_id: str) -> HubModel:
         """One model by id; follows renames (the returned id is then the new one)."""
-        info = self._api.model_info(model_id, expand=list(EXPAND))  # type: ignore[arg-type]
-        return model_from_info(info)
+        validate_repo_id(model_id)
+        url = f"{self.endpoint}/api/models/{model_id}"
+        headers = build_hf_headers(library_name=LIBRARY_NAME, library_version=__version__)
+        for attempt in range(1, MODEL_ATTEMPTS + 1):
+            try:
+                response = get_session().get(url, params={"expand": list(EXPAND)}, headers=headers)
+                hf_raise_for_status(response)
+                model = parse_model(response.json())
+                if model is None:
+                    raise ValueError("the Hub's answer has no usable model id")
+                return model
+            except (HfHubHTTPError, httpx2.TransportError, json.JSONDecodeError) as exc:
+                wait = _retry_wait(exc, attempt)
+                if wait is None or attempt == MODEL_ATTEMPTS:
+                    raise
+                left = self.seconds_left()
+                if left is not None and wait >= left:
+                    raise
+                self._sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _backoff(self, attempt: int) -> None:
+        self._sleep(min(2 ** (attempt - 1), MAX_BACKOFF))
 
 
-def build_hub(endpoint: str, *, timeout: float, page_size: int) -> Hub:
+JSON_ATTEMPTS = 3
+MODEL_ATTEMPTS = 5
+MAX_BACKOFF = 8.0
+
+
+def _retry_wait(exc: BaseException, attempt: int) -> float | None:
+    """Seconds to wait before retrying `model_info`, or None when retrying can't help."""
+    backoff = min(2.0 ** (attempt - 1), MAX_BACKOFF)
+    if isinstance(exc, HfHubHTTPError):
+        response = exc.response
+        status = response.status_code if response is not None else 0
+        if status == 429 and response is not None:
+            info = parse_ratelimit_headers(response.headers)
+            if info is not None and info.remaining == 0:
+                return float(info.reset_in_seconds + 1)
+            return _retry_after(response) or backoff
+        if status in (408, 500, 502, 503, 504) and response is not None:
+            return _retry_after(response) or backoff
+        return None  # 4xx: asking again gets the same answer
+    return backoff  # timeouts, resets, malformed bodies
+
+
+def _retry_after(response: httpx2.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    return float(value) + 1 if value.isdigit() else None
+
+
+def build_hub(
+    endpoint: str, *, timeout: float, page_size: int, deadline: float | None = None
+) -> Hub:
     """The single factory for Hub access; tests point `endpoint` at the fake Hub."""
-    return Hub(endpoint, timeout=timeout, page_size=page_size)
+    return Hub(endpoint, timeout=timeout, page_size=page_size, deadline=deadline)
 
 
-def parse_model(item: dict[str, Any]) -> HubModel:
-    """A listing item (JSON object) to a record, through the library's own `ModelInfo`."""
-    item.setdefault("siblings", None)
-    return model_from_info(ModelInfo(**item))
+def parse_model(item: object) -> HubModel | None:
+    """A model object from the Hub to a record; None when it has no usable id.
 
-
-def model_from_info(info: ModelInfo) -> HubModel:
-    model_id = str(info.id)
-    tags = info.tags if isinstance(info.tags, list) else []
-    gated = info.gated
+    Tolerant on purpose: a missing, null or oddly typed field (say `downloads` as a string, or
+    `childrenModelCount` as a dict) becomes None for that field instead of failing the listing.
+    """
+    if not isinstance(item, dict):
+        return None
+    model_id = item.get("id") or item.get("modelId")
+    if not isinstance(model_id, str) or "/" not in model_id.strip("/") or len(model_id) > 200:
+        return None
+    model_id = model_id.strip()
+    author = item.get("author")
+    tags = item.get("tags")
+    gated = item.get("gated")
     return HubModel(
         model_id=model_id,
-        author=str(info.author or model_id.partition("/")[0]),
-        downloads_30d=_count(info.downloads),
-        downloads_all_time=_count(info.downloads_all_time),
-        likes=_count(info.likes),
-        trending_score=_score(info.trending_score),
-        created_at=info.created_at if isinstance(info.created_at, datetime) else None,
-        last_modified=info.last_modified if isinstance(info.last_modified, datetime) else None,
-        pipeline_tag=info.pipeline_tag if isinstance(info.pipeline_tag, str) else None,
-        library_name=info.library_name if isinstance(info.library_name, str) else None,
-        tags=tuple(str(t) for t in tags),
-        gated=str(gated) if gated not in (None, False) else None,
+        author=author if isinstance(author, str) and author else model_id.partition("/")[0],
+        downloads_30d=_count(item.get("downloads")),
+        downloads_all_time=_count(item.get("downloadsAllTime")),
+        likes=_count(item.get("likes")),
+        trending_score=_score(item.get("trendingScore")),
+        created_at=_timestamp(item.get("createdAt")),
+        last_modified=_timestamp(item.get("lastModified")),
+        pipeline_tag=_short_text(item.get("pipeline_tag")),
+        library_name=_short_text(item.get("library_name")),
+        tags=tuple(str(t) for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
+        gated=gated if isinstance(gated, str) else None,
     )
 
 
@@ -189,14 +322,31 @@ def _count(value: object) -> int | None:
     """A non-negative integer count, or None when the Hub sent nothing usable."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return int(value) if value >= 0 else None
+    if value != value or value in (float("inf"), float("-inf")) or value < 0:
+        return None
+    return int(value) if value < 2**63 else None
 
 
 def _score(value: object) -> float | None:
     """The trending score: a number, sometimes fractional; None when missing or malformed."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _timestamp(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _short_text(value: object) -> str | None:
+    return value[:100] if isinstance(value, str) and value else None
 
 
 def _unique(models: Iterable[HubModel]) -> Iterator[HubModel]:
@@ -210,12 +360,21 @@ def _unique(models: Iterable[HubModel]) -> Iterator[HubModel]:
 
 def describe_hub_error(exc: BaseException) -> str:
     """A short, token-free description of a failed Hub call for the runs table."""
+    if isinstance(exc, DeadlineExceeded):
+        return str(exc)
     if isinstance(exc, HfHubHTTPError) and exc.response is not None:
         status = exc.response.status_code
         reason = exc.response.reason_phrase or ""
-        return f"HTTP {status} {reason}".strip()
+        hint = {401: " (missing or private)", 404: " (missing or private)"}.get(status, "")
+        if status == 429:
+            hint = " (rate limited; retries exhausted)"
+        return f"HTTP {status} {reason}{hint}".strip()
     if isinstance(exc, httpx2.TimeoutException):
-        return "timed out"
+        return "timed out (no answer within the timeout, after retries)"
     if isinstance(exc, httpx2.HTTPError):
-        return f"network error ({type(exc).__name__})"
-    return f"{type(exc).__name__}: {exc}"
+        return f"network error: {type(exc).__name__}"
+    if isinstance(exc, json.JSONDecodeError):
+        return "malformed answer (not JSON)"
+    if isinstance(exc, HFValidationError):
+        return "invalid model id"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"

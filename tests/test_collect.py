@@ -160,7 +160,9 @@ def test_missing_explicit_model_is_recorded_not_fatal(fake_hub: FakeHub, tmp_pat
     store = open_store(config.storage_url())
     result = collect(config, store, build_hub(fake_hub.url, timeout=10, page_size=1000))
     assert result.status == "partial"
-    assert result.errors == (("model:nobody/does-not-exist", "HTTP 401 Unauthorized"),)
+    assert result.errors == (
+        ("model:nobody/does-not-exist", "HTTP 401 Unauthorized (missing or private)"),
+    )
 
 
 def test_renamed_explicit_model_is_stored_under_its_new_id(
