@@ -14,10 +14,12 @@ start it by hand for trying the tool offline. It is fed with real recorded numbe
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import gzip
 import hashlib
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -80,6 +82,10 @@ INFO_DEFAULT_KEYS = (
 )  # fmt: skip
 SORT_KEYS = {"downloads", "likes", "trendingScore", "createdAt", "lastModified"}
 NOT_FOUND_MESSAGE = "Invalid username or password."
+RATE_LIMITED_MESSAGE = (
+    "We had to rate limit your IP (127.0.0.1). To continue using our service, create a HF account "
+    "or login to your existing account, and make sure you pass a HF_TOKEN if you're using the API."
+)
 
 
 @dataclass
@@ -87,8 +93,9 @@ class Fault:
     """A switchable failure: requests whose path contains `path_contains` get it.
 
     kind "status" answers `status` with `headers`/`body`; "hang" sleeps `seconds` before
-    answering normally; "reset" closes the connection without an answer; "garbage" sends a
-    200 whose body is not JSON. `times` limits how many requests are hit (None: all).
+    answering normally; "reset" closes the connection without an answer; "truncate" sends the
+    headers and half of the body, then closes (a reset mid-page); "garbage" sends a 200 whose
+    body is not JSON. `times` limits how many requests are hit (None: all).
     """
 
     path_contains: str
@@ -111,8 +118,14 @@ class FakeHubState:
     max_page_size: int = MAX_PAGE_SIZE
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The API rate limit: a fixed window, counted per request as on the Hub. `quota` None means
+    # the Hub's own (500 anonymous, 1,000 with a token). Requests beyond it get 429s.
+    quota: int | None = None
+    window_seconds: float = WINDOW_SECONDS
     window_start: float = field(default_factory=time.monotonic)
     window_used: int = 0
+    rate_limited: int = 0  # 429s served because the quota was spent
+    authorized_requests: int = 0  # requests that carried a token
 
     def set_models(self, models: list[dict[str, Any]]) -> None:
         with self.lock:
@@ -137,7 +150,7 @@ class FakeHub:
         if models:
             self.state.set_models(models)
         handler = type("Handler", (_Handler,), {"state": self.state})
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server = _QuietServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -161,9 +174,15 @@ class FakeHub:
         self.stop()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up on a hanging request is expected here, not worth a traceback."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     state: FakeHubState
     protocol_version = "HTTP/1.1"
+    _limit: tuple[int, int, int] = (0, 0, ANONYMOUS_QUOTA)  # this request's rate-limit reading
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read `state.requests`
         return
@@ -173,7 +192,14 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(split.query, keep_blank_values=True)
         with self.state.lock:
             self.state.requests.append(self.path)
+            self.state.authorized_requests += bool(self.headers.get("authorization"))
         path = split.path
+        self._limit = self._count_request()
+        if self._limit[0] < 0:
+            with self.state.lock:
+                self.state.rate_limited += 1
+            self._send_json(429, {"error": RATE_LIMITED_MESSAGE})
+            return
         fault = self.state.take_fault(self.path)
         if fault is not None and self._apply_fault(fault):
             return
@@ -190,6 +216,16 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.seconds)
             return False
         if fault.kind == "reset":
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return True
+        if fault.kind == "truncate":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", "4096")
+            self.end_headers()
+            self.wfile.write(b'[{"_id":"0","id":"')
+            self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(2)
             return True
@@ -259,19 +295,29 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- responses ------------------------------------------------------------------------
 
-    def _rate_limit_headers(self) -> dict[str, str]:
-        quota = TOKEN_QUOTA if self.headers.get("authorization") else ANONYMOUS_QUOTA
+    def _count_request(self) -> tuple[int, int, int]:
+        """Count this request in the window: (remaining, seconds to reset, quota).
+
+        Remaining is -1 when the request is over the quota (and gets a 429).
+        """
         state = self.state
+        quota = state.quota or (
+            TOKEN_QUOTA if self.headers.get("authorization") else ANONYMOUS_QUOTA
+        )
         with state.lock:
             elapsed = time.monotonic() - state.window_start
-            if elapsed >= WINDOW_SECONDS:
+            if elapsed >= state.window_seconds:
                 state.window_start, state.window_used, elapsed = time.monotonic(), 0, 0.0
             state.window_used += 1
-            remaining = max(quota - state.window_used, 0)
-        reset = max(int(WINDOW_SECONDS - elapsed), 0)
+            remaining = quota - state.window_used
+        reset = math.ceil(max(state.window_seconds - elapsed, 0))
+        return max(remaining, -1), reset, quota
+
+    def _rate_limit_headers(self) -> dict[str, str]:
+        remaining, reset, quota = self._limit
         return {
-            "RateLimit": f'"api";r={remaining};t={reset}',
-            "RateLimit-Policy": f'"fixed window";"api";q={quota};w={WINDOW_SECONDS}',
+            "RateLimit": f'"api";r={max(remaining, 0)};t={reset}',
+            "RateLimit-Policy": f'"fixed window";"api";q={quota};w={self.state.window_seconds:g}',
         }
 
     def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
@@ -322,8 +368,15 @@ def _select(models: list[dict[str, Any]], query: dict[str, list[str]]) -> list[d
     key = sort if sort in SORT_KEYS else "trendingScore"
     # Descending only, as on the Hub; the id breaks ties so pages are stable.
     out.sort(key=lambda m: m["id"])
-    out.sort(key=lambda m: (m.get(key) is not None, m.get(key) or 0), reverse=True)
+    out.sort(key=lambda m: _sort_value(m.get(key)), reverse=True)
     return out
+
+
+def _sort_value(value: Any) -> tuple[bool, Any]:
+    """Missing or non-numeric values sort last (tests feed odd values on purpose)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (True, value)
+    return (False, 0)
 
 
 def _project(
@@ -357,9 +410,9 @@ def _with_derived(model: dict[str, Any]) -> dict[str, Any]:
 
 def _object_id(model_id: str, created_at: str | None) -> str:
     """A Mongo-style id whose first 4 bytes are the creation time, like the Hub's."""
-    seconds = 0
-    if created_at:
-        seconds = int(datetime.fromisoformat(created_at.replace("Z", "+00:00")).timestamp())
+    seconds = 0  # missing or malformed: a zero timestamp, as for very old repos
+    with contextlib.suppress(ValueError):
+        seconds = int(datetime.fromisoformat(str(created_at).replace("Z", "+00:00")).timestamp())
     return f"{seconds:08x}" + hashlib.md5(model_id.encode()).hexdigest()[:16]
 
 
@@ -498,4 +551,4 @@ if __name__ == "__main__":
     main()
 
 
-__all__ = ["FakeHub", "FakeHubState", "Fault", "as_of", "recorded_days"]
+__all__ = ["RATE_LIMITED_MESSAGE", "FakeHub", "FakeHubState", "Fault", "as_of", "recorded_days"]

@@ -96,7 +96,8 @@ class RequestLog:
     server_errors: int = 0  # 5xx answers
     paced_seconds: float = 0.0  # time we waited to stay inside the rate limit
     rate_limit: RateLimitInfo | None = None
-    rate_limit_read_at: float = 0.0  # monotonic time of that reading
+    rate_limit_read_at: float = 0.0  # `clock` time of that reading
+    clock: Callable[[], float] = time.monotonic
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def on_response(self, response: httpx2.Response) -> None:
@@ -108,7 +109,7 @@ class RequestLog:
                 self.server_errors += 1
             if info is not None:
                 self.rate_limit = info
-                self.rate_limit_read_at = time.monotonic()
+                self.rate_limit_read_at = self.clock()
 
 
 class _TimeoutTransport(httpx2.HTTPTransport):
@@ -132,6 +133,8 @@ class Hub:
     * With a `deadline` (seconds for the whole run), no request starts after it has passed.
     * Listings are retried by the library (429, 5xx, timeouts, resets; 6 attempts); `model_info`
       is not, so `fetch_model` retries those itself with capped backoff.
+
+    `clock` and `sleep` are the time this class sees and spends; tests pass a virtual pair.
     """
 
     def __init__(
@@ -142,14 +145,16 @@ class Hub:
         page_size: int = 1000,
         deadline: float | None = None,
         reserve: int = 5,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.page_size = page_size
-        self.log = RequestLog()
+        self.log = RequestLog(clock=clock)
         self.reserve = reserve
+        self._clock = clock
         self._sleep = sleep
-        self._deadline_at = time.monotonic() + deadline if deadline else None
+        self._deadline_at = clock() + deadline if deadline else None
         set_client_factory(lambda: self._new_client(timeout))
 
     def _new_client(self, timeout: float) -> httpx2.Client:
@@ -167,7 +172,7 @@ class Hub:
         return self.log.requests
 
     def seconds_left(self) -> float | None:
-        return None if self._deadline_at is None else self._deadline_at - time.monotonic()
+        return None if self._deadline_at is None else self._deadline_at - self._clock()
 
     def _before_request(self, request: httpx2.Request) -> None:
         left = self.seconds_left()
@@ -181,7 +186,7 @@ class Hub:
         info = self.log.rate_limit
         if info is None or info.remaining > self.reserve:
             return
-        wait = info.reset_in_seconds + 1 - (time.monotonic() - self.log.rate_limit_read_at)
+        wait = info.reset_in_seconds + 1 - (self._clock() - self.log.rate_limit_read_at)
         if wait <= 0:
             return
         if left is not None and wait >= left:

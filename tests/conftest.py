@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -28,25 +29,37 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
 
 
+class VirtualTime:
+    """A clock that only moves when something sleeps; every sleep is recorded.
+
+    Shared by the Hub client's retry loop (patched in) and our `Hub` (passed in), so waits are
+    checked exactly and cost no real time, and pacing sees the time the library "slept".
+    """
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.now += seconds
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the `time` module, unchanged
+        return getattr(time, name)
+
+
 @pytest.fixture
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The Hub client's retry sleeps, recorded instead of slept."""
+def vtime(monkeypatch: pytest.MonkeyPatch) -> VirtualTime:
+    """Virtual time for the library's retry sleeps; pass `clock=vtime.monotonic,
+    sleep=vtime.sleep` to a `Hub` to put it on the same clock."""
     import huggingface_hub.utils._http as http
 
-    slept: list[float] = []
-
-    class _Time:
-        def __getattr__(self, name: str) -> Any:
-            import time
-
-            return getattr(time, name)
-
-        @staticmethod
-        def sleep(seconds: float) -> None:
-            slept.append(seconds)
-
-    monkeypatch.setattr(http, "time", _Time())
-    return slept
+    virtual = VirtualTime()
+    monkeypatch.setattr(http, "time", virtual)
+    return virtual
 
 
 @pytest.fixture(scope="session")

@@ -114,9 +114,7 @@ def test_pagination_request_count_is_pages_plus_uncovered_ids(
     assert len(frame) == len(expected_watch(served)) + 2
 
 
-def test_one_failing_author_keeps_the_others(
-    fake_hub: FakeHub, store, small_config, no_backoff
-) -> None:
+def test_one_failing_author_keeps_the_others(fake_hub: FakeHub, store, small_config, vtime) -> None:
     fake_hub.state.faults.append(Fault("author=deepseek-ai", status=503))
     result = collect(
         small_config,
@@ -127,7 +125,7 @@ def test_one_failing_author_keeps_the_others(
 
     assert result.status == "partial" and result.exit_code == 1
     assert result.errors == (("author:deepseek-ai", "HTTP 503 Service Unavailable"),)
-    assert len(no_backoff) == 5  # the library retried five times before giving up
+    assert len(vtime.slept) == 5  # the library retried five times before giving up
     frame = store.snapshots_frame()
     assert "deepseek" not in set(frame.family)
     assert {"qwen", "gemma", "gpt-oss"} == set(frame.family)
@@ -136,7 +134,7 @@ def test_one_failing_author_keeps_the_others(
     assert run.errors == (("author:deepseek-ai", "HTTP 503 Service Unavailable"),)
 
 
-def test_all_authors_failing_is_a_failed_run(store, small_config, no_backoff) -> None:
+def test_all_authors_failing_is_a_failed_run(store, small_config, vtime) -> None:
     with FakeHub([]) as hub:
         hub.state.faults.append(Fault("/api/models", status=500))
         result = collect(small_config, store, build_hub(hub.url, timeout=10, page_size=1000))

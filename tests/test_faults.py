@@ -1,0 +1,300 @@
+"""The Hub misbehaving: rate limits, 5xx, hangs, resets, malformed bodies, odd data, deadlines.
+
+Every test goes through the real `huggingface_hub` client to the fake Hub on loopback, with a
+fault switched on for chosen requests, and checks what was stored, the run's status and the
+recorded message. Waits run on virtual time (see `VirtualTime`), so they are checked exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from monitor.collect import OUT_OF_TIME, collect
+from monitor.config import Config, load_config
+from monitor.fakehub import RATE_LIMITED_MESSAGE, FakeHub, Fault
+from monitor.hub import Hub
+from monitor.store import Store, open_store
+
+from .conftest import SMALL_FAMILIES, VirtualTime, write_config
+from .test_collect import FIXED, expected_watch
+
+RATE_LIMITED_BODY = json.dumps({"error": RATE_LIMITED_MESSAGE})
+
+
+def virtual_hub(fake: FakeHub, vtime: VirtualTime, **settings: float) -> Hub:
+    timeout = settings.pop("timeout", 5.0)
+    page_size = int(settings.pop("page_size", 1000))
+    return Hub(
+        fake.url,
+        timeout=timeout,
+        page_size=page_size,
+        clock=vtime.monotonic,
+        sleep=vtime.sleep,
+        **settings,  # type: ignore[arg-type]
+    )
+
+
+def watched_ids(fake: FakeHub) -> set[str]:
+    return set(expected_watch(list(fake.state.models.values())))
+
+
+def stored_ids(store: Store) -> list[str]:
+    return list(store.snapshots_frame().model_id)
+
+
+def explicit_config(tmp_path: Path, *model_ids: str) -> Config:
+    families = (
+        "- id: picked\n  label: Picked\n  organization: Various\n  origin: CN\n"
+        f"  models: [{', '.join(model_ids)}]\n"
+    )
+    return load_config(write_config(tmp_path, families))
+
+
+# --- rate limits ------------------------------------------------------------------------------
+
+
+def test_a_429_burst_on_a_listing_waits_exactly_the_reset_the_header_gives(
+    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+) -> None:
+    fake_hub.state.faults.append(
+        Fault(
+            "author=Qwen",
+            status=429,
+            headers={"RateLimit": '"api";r=0;t=7'},
+            body=RATE_LIMITED_BODY,
+            times=2,
+        )
+    )
+    hub = virtual_hub(fake_hub, vtime)
+    result = collect(small_config, store, hub, clock=lambda: FIXED)
+
+    assert result.status == "ok" and result.errors == ()
+    assert vtime.slept == [8.0, 8.0]  # t + 1, twice, and no extra pause of our own on top
+    assert hub.log.rate_limited == 2 and result.requests == 4 + 2
+    assert sorted(stored_ids(store)) == sorted(watched_ids(fake_hub))
+
+
+def test_model_info_429s_are_retried_by_us_and_give_up_after_five_attempts(
+    fake_hub: FakeHub, tmp_path: Path, vtime: VirtualTime
+) -> None:
+    config = explicit_config(tmp_path, "deepseek-ai/DeepSeek-R1", "openai/gpt-oss-20b")
+    store = open_store(config.storage_url())
+    limited = {"RateLimit": '"api";r=0;t=3'}
+    fake_hub.state.faults += [
+        Fault("/api/models/deepseek-ai/", status=429, headers=limited, body=RATE_LIMITED_BODY),
+    ]
+    result = collect(config, store, virtual_hub(fake_hub, vtime), clock=lambda: FIXED)
+
+    # R1: 5 attempts, 4 waits of t + 1; then gpt-oss waits once more for the spent window.
+    assert vtime.slept == [4.0, 4.0, 4.0, 4.0, 4.0]
+    assert result.status == "partial" and result.exit_code == 1
+    assert result.errors == (
+        (
+            "model:deepseek-ai/DeepSeek-R1",
+            "HTTP 429 Too Many Requests (rate limited; retries exhausted)",
+        ),
+    )
+    assert stored_ids(store) == ["openai/gpt-oss-20b"] and result.requests == 6
+
+
+def test_a_short_burst_on_model_info_is_absorbed(
+    fake_hub: FakeHub, tmp_path: Path, vtime: VirtualTime
+) -> None:
+    config = explicit_config(tmp_path, "deepseek-ai/DeepSeek-R1")
+    store = open_store(config.storage_url())
+    fake_hub.state.faults.append(
+        Fault("/api/models/deepseek-ai/", status=429, body=RATE_LIMITED_BODY, times=2)
+    )  # the fake Hub's own RateLimit header says r>0: no reset to wait for, so back off 1, 2 s
+    result = collect(config, store, virtual_hub(fake_hub, vtime), clock=lambda: FIXED)
+    assert result.status == "ok" and vtime.slept == [1.0, 2.0] and result.requests == 3
+    r1 = fake_hub.state.models["deepseek-ai/DeepSeek-R1"]
+    [row] = store.snapshots_frame().itertuples()
+    assert (row.downloads_30d, row.likes) == (r1["downloads"], r1["likes"])
+
+
+def test_pacing_keeps_a_run_inside_the_rate_limit(
+    fake_hub: FakeHub, store: Store, small_config: Config
+) -> None:
+    # A window of 4 requests per second; the run needs about 8 (Qwen alone is 4 pages of 20).
+    fake_hub.state.quota, fake_hub.state.window_seconds = 4, 1.0
+    hub = Hub(fake_hub.url, timeout=5, page_size=20, reserve=1)
+    result = collect(small_config, store, hub, clock=lambda: FIXED)
+
+    assert result.status == "ok" and result.requests > 4
+    assert fake_hub.state.rate_limited == 0  # never ran into a 429
+    assert hub.log.rate_limited == 0 and hub.log.paced_seconds > 0
+    assert sorted(stored_ids(store)) == sorted(watched_ids(fake_hub))
+
+
+def test_without_pacing_the_same_run_meets_429s_and_still_completes(
+    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+) -> None:
+    fake_hub.state.quota, fake_hub.state.window_seconds = 4, 0.5
+    # reserve=-1 turns pacing off; the library then waits out each 429 (t + 1 s, virtual here,
+    # while the fake Hub's half-second window really passes between attempts).
+    real_sleep = time.sleep
+
+    def sleep_for_real(seconds: float) -> None:
+        vtime.slept.append(seconds)
+        real_sleep(0.5)
+
+    vtime.sleep = sleep_for_real  # type: ignore[method-assign]
+    hub = Hub(fake_hub.url, timeout=5, page_size=20, reserve=-1)
+    result = collect(small_config, store, hub, clock=lambda: FIXED)
+    assert result.status == "ok"
+    assert fake_hub.state.rate_limited > 0 and hub.log.rate_limited == fake_hub.state.rate_limited
+    assert sorted(stored_ids(store)) == sorted(watched_ids(fake_hub))
+
+
+# --- server errors, hangs, resets, malformed bodies -------------------------------------------
+
+
+def test_5xx_are_retried_with_and_without_retry_after(
+    fake_hub: FakeHub, tmp_path: Path, vtime: VirtualTime
+) -> None:
+    families = SMALL_FAMILIES + (
+        "- id: kimi\n  label: Kimi\n  organization: Moonshot AI\n  origin: CN\n"
+        "  models: [moonshotai/Kimi-K2-Instruct]\n"
+    )
+    config = load_config(write_config(tmp_path, families))
+    store = open_store(config.storage_url())
+    fake_hub.state.faults += [
+        Fault("author=Qwen", status=503, headers={"Retry-After": "2"}, times=1),
+        Fault("author=google", status=502, body="<html>Bad Gateway</html>", times=2),
+        Fault("/api/models/moonshotai/", status=500, headers={"Retry-After": "0"}, times=1),
+    ]
+    result = collect(config, store, virtual_hub(fake_hub, vtime), clock=lambda: FIXED)
+
+    assert result.status == "ok" and result.errors == ()
+    # Qwen: Retry-After + 1; google: 1, 2 (exponential); the model: Retry-After + 1 (by us)
+    assert vtime.slept == [3.0, 1.0, 2.0, 1.0]
+    assert result.requests == 4 + 1 + 2 + 2
+    assert set(stored_ids(store)) == watched_ids(fake_hub) | {"moonshotai/Kimi-K2-Instruct"}
+
+
+def test_a_request_hanging_past_the_timeout_is_retried_and_a_dead_author_is_reported(
+    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+) -> None:
+    fake_hub.state.faults += [
+        Fault("author=deepseek-ai", kind="hang", seconds=2, times=1),
+        Fault("author=openai", kind="hang", seconds=2),
+    ]
+    started = time.monotonic()
+    result = collect(small_config, store, virtual_hub(fake_hub, vtime, timeout=0.4))
+    elapsed = time.monotonic() - started
+
+    assert result.status == "partial"
+    assert result.errors == (
+        ("author:openai", "timed out (no answer within the timeout, after retries)"),
+    )
+    assert vtime.slept == [1.0, 1.0, 2.0, 4.0, 8.0, 8.0]  # deepseek once; openai 5 times
+    assert elapsed < 6  # 7 timeouts of 0.4 s, not 7 hangs of 2 s
+    families = set(store.snapshots_frame().family)
+    assert families == {"qwen", "deepseek", "gemma"}
+
+
+def test_a_malformed_body_is_retried_then_reported(
+    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+) -> None:
+    fake_hub.state.faults += [
+        Fault("author=Qwen", kind="garbage", times=1),
+        Fault("author=google", kind="garbage"),
+    ]
+    result = collect(small_config, store, virtual_hub(fake_hub, vtime))
+    assert result.status == "partial"
+    assert result.errors == (("author:google", "malformed answer (not JSON)"),)
+    assert vtime.slept == [1.0, 1.0, 2.0]
+    assert set(store.snapshots_frame().family) == {"qwen", "deepseek", "gpt-oss"}
+
+
+def test_a_connection_reset_before_or_in_the_middle_of_a_page_is_retried(
+    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+) -> None:
+    fake_hub.state.faults += [
+        Fault("author=deepseek-ai", kind="reset", times=1),
+        Fault("cursor=", kind="truncate", times=1),  # Qwen's second page, cut off mid-body
+    ]
+    result = collect(small_config, store, virtual_hub(fake_hub, vtime, page_size=20))
+    assert result.status == "ok" and vtime.slept == [1.0, 1.0]
+    ids = stored_ids(store)
+    assert len(ids) == len(set(ids)) and set(ids) == watched_ids(fake_hub)
+
+
+# --- odd Hub data -----------------------------------------------------------------------------
+
+
+def test_odd_fields_are_stored_as_unknown_not_a_crash(
+    store: Store, small_config: Config, vtime: VirtualTime
+) -> None:
+    models = [
+        {"id": "Qwen/ok", "downloads": 10, "downloadsAllTime": 50, "likes": 3, "trendingScore": 1},
+        {"id": "Qwen/strings", "downloads": "12", "likes": "many", "trendingScore": "hot"},
+        {"id": "Qwen/nulls", "downloads": None, "downloadsAllTime": None, "likes": None},
+        {"id": "Qwen/negative", "downloads": -5, "likes": True, "createdAt": "yesterday"},
+        {"id": "Qwen/fraction", "downloads": 7.0, "trendingScore": 93.5, "tags": "not-a-list"},
+        {"id": "Qwen/tree", "downloads": 4, "childrenModelCount": {"finetune": 3}, "gated": 1},
+    ]
+    with FakeHub(models) as hub:  # deepseek-ai, google and openai: empty authors
+        result = collect(small_config, store, virtual_hub(hub, vtime))
+    assert result.status == "ok" and result.models == 6
+    frame = store.snapshots_frame().set_index("model_id")
+    values = frame[["downloads_30d", "downloads_all_time", "likes", "trending_score"]]
+    rows = {k: [None if pd.isna(v) else v for v in row] for k, row in values.iterrows()}
+    assert rows == {
+        "Qwen/ok": [10, 50, 3, 1.0],
+        "Qwen/strings": [None, None, None, None],
+        "Qwen/nulls": [None, None, None, None],
+        "Qwen/negative": [None, None, None, None],
+        "Qwen/fraction": [7, None, None, 93.5],
+        "Qwen/tree": [4, None, None, None],
+    }
+
+
+def test_a_model_moving_between_pages_is_stored_once(
+    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+) -> None:
+    """Offset pages shift when a model climbs while we read: one id comes twice, one never."""
+    qwen = sorted(
+        (m for m in fake_hub.state.models.values() if m["id"].startswith("Qwen/")),
+        key=lambda m: -m["downloads"],
+    )
+    climber = qwen[-1]["id"]
+    fake_hub.state.faults.append(Fault("cursor=", kind="hang", seconds=0.5, times=1))
+
+    def climb() -> None:  # while page 2 is held back, the last model jumps to the top
+        while not any("cursor=" in p for p in fake_hub.state.requests):
+            time.sleep(0.01)
+        with fake_hub.state.lock:
+            fake_hub.state.models[climber]["downloads"] = 10**12
+
+    thread = threading.Thread(target=climb)
+    thread.start()
+    result = collect(small_config, store, virtual_hub(fake_hub, vtime, page_size=20))
+    thread.join()
+    ids = stored_ids(store)
+    assert result.status == "ok"
+    assert len(ids) == len(set(ids))  # the repeated id is kept once
+    assert set(ids) == watched_ids(fake_hub) - {climber}  # and the climber is seen next run
+
+
+# --- deadline ---------------------------------------------------------------------------------
+
+
+def test_the_run_deadline_stops_new_requests_and_keeps_what_was_read(
+    fake_hub: FakeHub, store: Store, small_config: Config
+) -> None:
+    fake_hub.state.faults.append(Fault("author=deepseek-ai", kind="hang", seconds=1.5))
+    hub = Hub(fake_hub.url, timeout=10, page_size=1000, deadline=1.0)
+    started = time.monotonic()
+    result = collect(small_config, store, hub, clock=lambda: datetime.now(UTC))
+    assert time.monotonic() - started < 3
+    assert result.status == "partial"
+    assert result.errors == (("author:google", OUT_OF_TIME), ("author:openai", OUT_OF_TIME))
+    assert set(store.snapshots_frame().family) == {"qwen", "deepseek"}
+    assert result.requests == 2
