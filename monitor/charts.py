@@ -52,9 +52,11 @@ def origin_color(origin: str) -> str:
 
 
 def human(value: float) -> str:
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+    """3 significant digits with k/M/B/T: 1234 → 1.23k, 2.5e9 → 2.5B."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= size:
-            return f"{value / size:.3g}{suffix}"
+            scaled = value / size
+            return f"{scaled:,.0f}{suffix}" if abs(scaled) >= 1000 else f"{scaled:.3g}{suffix}"
     return f"{value:.0f}"
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -301,18 +302,17 @@ def parse_model(item: object) -> HubModel | None:
     if not isinstance(item, dict):
         return None
     model_id = item.get("id") or item.get("modelId")
-    if not isinstance(model_id, str) or "/" not in model_id.strip("/") or len(model_id) > 200:
+    if not isinstance(model_id, str) or not _usable_id(model_id.strip()):
         return None
     model_id = model_id.strip()
-    author = item.get("author")
     tags = item.get("tags")
     gated = item.get("gated")
     return HubModel(
         model_id=model_id,
-        author=author if isinstance(author, str) and author else model_id.partition("/")[0],
+        author=model_id.partition("/")[0],  # the Hub's `author` is always this prefix
         downloads_30d=_count(item.get("downloads")),
         downloads_all_time=_count(item.get("downloadsAllTime")),
-        likes=_count(item.get("likes")),
+        likes=_count(item.get("likes"), below=2**31),  # an INTEGER column
         trending_score=_score(item.get("trendingScore")),
         created_at=_timestamp(item.get("createdAt")),
         last_modified=_timestamp(item.get("lastModified")),
@@ -323,13 +323,31 @@ def parse_model(item: object) -> HubModel | None:
     )
 
 
-def _count(value: object) -> int | None:
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _usable_id(model_id: str) -> bool:
+    """`owner/name`, of a length the store takes, without control characters.
+
+    Deliberately looser than the Hub's own id rules: an id that is odd but printable is kept
+    (and escaped wherever it is shown) rather than silently dropped.
+    """
+    owner, slash, name = model_id.partition("/")
+    return (
+        bool(slash and owner and name)
+        and len(owner) <= 96
+        and len(model_id) <= 200
+        and not _CONTROL.search(model_id)
+    )
+
+
+def _count(value: object, below: int = 2**63) -> int | None:
     """A non-negative integer count, or None when the Hub sent nothing usable."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if value != value or value in (float("inf"), float("-inf")) or value < 0:
+    if not math.isfinite(value) or not 0 <= value < below:
         return None
-    return int(value) if value < 2**63 else None
+    return int(value)
 
 
 def _score(value: object) -> float | None:
@@ -345,13 +363,15 @@ def _timestamp(value: object) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _short_text(value: object) -> str | None:
-    return value[:100] if isinstance(value, str) and value else None
+    if not isinstance(value, str) or not value or _CONTROL.search(value):
+        return None
+    return value[:100]
 
 
 def _unique(models: Iterable[HubModel]) -> Iterator[HubModel]:

@@ -439,6 +439,9 @@ def _prepare_sqlite_path(url: str) -> None:
     if not rest or rest == ":memory:":
         return
     path = Path(rest)
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise StoreError(f"{path}: cannot create the storage folder: {blocker} is a file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -17,13 +17,19 @@ from monitor.store import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+CLOSED_PORT = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test sees the user's token, endpoint, config or Hub cache."""
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_ENDPOINT", "HF_MONITOR_CONFIG"):
+    """No test sees the user's token, endpoint, config or Hub cache, or reaches the internet.
+
+    HF_ENDPOINT points at a closed loopback port: a test that forgets to point at the fake
+    Hub fails at once with a connection error instead of asking the public Hub.
+    """
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_MONITOR_CONFIG"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", CLOSED_PORT)
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
