@@ -119,7 +119,7 @@ def fetch_watchlist(
             except Exception as exc:  # one author's failure must not cost the others
                 out.errors.append((f"author:{selector.name}", describe_hub_error(exc)))
                 say(f"{selector.name}: failed ({describe_hub_error(exc)})")
-                log.warning("author %s failed: %s", selector.name, describe_hub_error(exc))
+                log.info("author %s failed: %s", selector.name, describe_hub_error(exc))
                 continue
             if unusable:
                 out.errors.append(
@@ -147,7 +147,7 @@ def fetch_watchlist(
                 model = hub.fetch_model(model_id)
             except Exception as exc:
                 out.errors.append((f"model:{model_id}", describe_hub_error(exc)))
-                log.warning("model %s failed: %s", model_id, describe_hub_error(exc))
+                log.info("model %s failed: %s", model_id, describe_hub_error(exc))
                 continue
             # A renamed model comes back under its new id; it stays in the family that asked.
             out.models.setdefault(model.model_id, (model, family, clock()))

@@ -14,14 +14,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from monitor.cli import main
 from monitor.collect import OUT_OF_TIME, collect
 from monitor.config import Config, load_config
 from monitor.fakehub import RATE_LIMITED_MESSAGE, FakeHub, Fault
 from monitor.hub import Hub
 from monitor.store import Store, open_store
 
-from .conftest import SMALL_FAMILIES, VirtualTime, write_config
+from .conftest import REPO, SMALL_FAMILIES, VirtualTime, write_config
 from .test_collect import FIXED, expected_watch
 
 RATE_LIMITED_BODY = json.dumps({"error": RATE_LIMITED_MESSAGE})
@@ -298,3 +300,79 @@ def test_the_run_deadline_stops_new_requests_and_keeps_what_was_read(
     assert result.errors == (("author:google", OUT_OF_TIME), ("author:openai", OUT_OF_TIME))
     assert set(store.snapshots_frame().family) == {"qwen", "deepseek"}
     assert result.requests == 2
+
+
+# --- everything at once -----------------------------------------------------------------------
+
+DRILL_FAMILY = """
+  - id: falcon
+    label: Falcon (TII)
+    organization: Technology Innovation Institute
+    origin: AE
+    models: [tiiuae/falcon3-old-name, tiiuae/deleted-model]
+"""
+
+
+def test_everything_at_once_then_a_clean_run_completes_the_history(
+    fake_hub: FakeHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    vtime: VirtualTime,
+) -> None:
+    """The shipped watch list against a Hub that throws every fault in one run."""
+    shipped = (REPO / "config.yaml").read_text()
+    text = shipped.replace("timeout: 20", "timeout: 1").replace("page_size: 1000", "page_size: 50")
+    path = tmp_path / "config.yaml"
+    path.write_text(text.replace("deadline: 900", "deadline: 60") + DRILL_FAMILY)
+    config = load_config(path)
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+
+    state = fake_hub.state
+    with state.lock:
+        state.models["tiiuae/Falcon3-7B-Instruct"] = {"id": "tiiuae/Falcon3-7B-Instruct", "downloads": 90_000, "likes": 70}  # fmt: skip
+        state.renames["tiiuae/falcon3-old-name"] = "tiiuae/Falcon3-7B-Instruct"
+        state.models["Qwen/odd|<b>id</b>"] = {"id": "Qwen/odd|<b>id</b>", "downloads": "n/a"}
+        state.models["Qwen/Qwen3-8B"]["likes"] = None
+    limited = {"RateLimit": '"api";r=0;t=0'}
+    state.faults += [
+        Fault("author=Qwen", status=429, headers=limited, body=RATE_LIMITED_BODY, times=2),
+        Fault("cursor=", kind="truncate", times=1),  # Qwen's page 2 of 2, cut mid-body
+        Fault("author=deepseek-ai", status=503, headers={"Retry-After": "0"}, times=2),
+        Fault("author=zai-org", kind="hang", seconds=2, times=1),
+        Fault("author=moonshotai", kind="garbage", times=1),
+        Fault("author=MiniMaxAI", kind="reset", times=1),
+        Fault("author=google", status=502, body="<html>Bad Gateway</html>", times=3),
+        Fault("author=meta-llama", status=500),  # down for the whole run
+    ]
+    watched = {m for m in state.models if config.classify(m) is not None}
+    llama = {m for m in watched if m.startswith("meta-llama/")}
+
+    started = time.monotonic()
+    assert main(["--config", str(path), "collect"]) == 1
+    elapsed = time.monotonic() - started
+    out, err = capsys.readouterr()
+
+    store = open_store(config.storage_url())
+    [run] = store.recent_runs()
+    assert run.status == "partial" and elapsed < 60
+    assert run.errors == (
+        ("author:meta-llama", "HTTP 500 Internal Server Error"),
+        ("model:tiiuae/deleted-model", "HTTP 401 Unauthorized (missing or private)"),
+    )
+    assert "hf-monitor: author:meta-llama: HTTP 500 Internal Server Error\n" in err
+    stored = set(store.snapshots_frame().model_id)
+    assert stored == (watched - llama) | {"tiiuae/Falcon3-7B-Instruct"}
+    assert sum(f.hits for f in state.faults) == 2 + 1 + 2 + 1 + 1 + 1 + 3 + 6
+    assert run.requests == len(state.requests)  # every attempt and redirect hop is counted
+    assert f"{len(stored)} models" in out
+
+    # The Hub recovers; the user drops the deleted model the run reported. Nothing else to do.
+    state.faults.clear()
+    path.write_text(path.read_text().replace(", tiiuae/deleted-model", ""))
+    assert main(["--config", str(path), "collect"]) == 0
+    runs = store.recent_runs()
+    assert [r.status for r in runs] == ["ok", "partial"]
+    latest = store.snapshots_frame()
+    latest = latest[latest.run_id == runs[0].id]
+    assert llama <= set(latest.model_id)
