@@ -10,16 +10,28 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
+from typing import TypeVar
 
 from .config import Config, Family
 from .hub import Hub, HubModel, describe_hub_error
-from .store import ModelRow, SnapshotRow, Store
+from .store import (
+    ContextRows,
+    DerivativesRow,
+    EcosystemRow,
+    ModelRow,
+    RankRow,
+    SnapshotRow,
+    Store,
+)
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Progress = Callable[[str], None]
+T = TypeVar("T")
+ECOSYSTEM_LIMIT = 1000  # derivatives listed per base model: one page, the most downloaded
 STOPPED = "not fetched: stop requested (SIGTERM/SIGINT)"
 OUT_OF_TIME = "not fetched: run deadline reached"
 
@@ -68,8 +80,17 @@ def collect(
     started = clock()
     run_id = store.begin_run("collect", hub.endpoint, started)
     fetched = fetch_watchlist(config, hub, clock, stop=stop, progress=progress)
+    context = fetch_context(config, hub, fetched, clock, stop=stop, progress=progress)
     status = run_status(len(fetched.models), len(fetched.errors))
-    new = save_run(store, run_id, fetched, status=status, requests=hub.requests, finished=clock())
+    new = save_run(
+        store,
+        run_id,
+        fetched,
+        status=status,
+        requests=hub.requests,
+        finished=clock(),
+        context=context,
+    )
     finished = clock()
     return CollectResult(
         run_id=run_id,
@@ -95,14 +116,7 @@ def fetch_watchlist(
     say = progress or (lambda _line: None)
 
     def stopping(selector: str) -> bool:
-        if stop is not None and stop.is_set():
-            out.errors.append((selector, STOPPED))
-            return True
-        left = hub.seconds_left()
-        if left is not None and left <= 0:
-            out.errors.append((selector, OUT_OF_TIME))
-            return True
-        return False
+        return _stopping(selector, hub, stop, out)
 
     listed: set[tuple[str, str | None]] = set()
     for family in config.families:
@@ -155,6 +169,118 @@ def fetch_watchlist(
     return out
 
 
+def _stopping(selector: str, hub: Hub, stop: threading.Event | None, out: Fetched) -> bool:
+    """True (and the selector recorded as skipped) once a stop was asked for or time is up."""
+    if stop is not None and stop.is_set():
+        out.errors.append((selector, STOPPED))
+        return True
+    left = hub.seconds_left()
+    if left is not None and left <= 0:
+        out.errors.append((selector, OUT_OF_TIME))
+        return True
+    return False
+
+
+def fetch_context(
+    config: Config,
+    hub: Hub,
+    fetched: Fetched,
+    clock: Clock = utc_now,
+    *,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> ContextRows | None:
+    """Hub-wide ranks, derivative counts and ecosystem downloads (None when switched off).
+
+    Failures are recorded in `fetched.errors` per selector (`ranks:all`,
+    `derivatives:Qwen/…`, `ecosystem:Qwen/…`), like the watch list's.
+    """
+    settings = config.settings.context
+    if not settings.enabled:
+        return None
+    say = progress or (lambda _line: None)
+    rows = ContextRows(observed_at=clock())
+
+    def attempt(selector: str, call: Callable[[], T]) -> T | None:
+        if _stopping(selector, hub, stop, fetched):
+            return None
+        try:
+            return call()
+        except Exception as exc:  # one failure must not cost the rest
+            fetched.errors.append((selector, describe_hub_error(exc)))
+            log.info("%s failed: %s", selector, describe_hub_error(exc))
+            return None
+
+    for scope, tag in [("all", None), *((p, p) for p in settings.pipelines)]:
+        top = attempt(f"ranks:{scope}", partial(hub.fetch_top, settings.top_n, tag))
+        if top is not None:
+            rows.ranks += [
+                RankRow(
+                    scope=scope,
+                    rank=rank,
+                    model_id=m.model_id,
+                    downloads_30d=m.downloads_30d,
+                    likes=m.likes,
+                    pipeline_tag=m.pipeline_tag,
+                    library_name=m.library_name,
+                )
+                for rank, m in enumerate(top, 1)
+            ]
+            say(f"Hub-wide top {len(top)} ({scope})")
+
+    bases = base_models(config, fetched)
+    for base, family in bases:
+        counts = attempt(f"derivatives:{base}", partial(hub.fetch_children_counts, base))
+        if counts is not None:
+            rows.derivatives.append(DerivativesRow(base, family.id, **asdict(counts)))
+    say(f"model tree of {len(rows.derivatives)} base models")
+
+    # Third-party derivatives, each counted once: never an official repo of a watched family,
+    # and never twice when it names several bases (the first base listed keeps it).
+    counted: set[str] = set(fetched.models)
+    start = hub.requests
+    for base, family in bases:
+        if hub.requests - start >= settings.ecosystem_budget:
+            log.info("ecosystem budget of %d requests spent", settings.ecosystem_budget)
+            break
+        children = attempt(f"ecosystem:{base}", partial(hub.fetch_children, base, ECOSYSTEM_LIMIT))
+        if children is None:
+            continue
+        mine = [
+            c for c in children if c.model_id not in counted and config.classify(c.model_id) is None
+        ]
+        counted.update(c.model_id for c in mine)
+        rows.ecosystem.append(
+            EcosystemRow(
+                base_model_id=base,
+                family=family.id,
+                children_listed=len(children),
+                children_counted=len(mine),
+                downloads_30d=sum(c.downloads_30d or 0 for c in mine),
+                truncated=len(children) >= ECOSYSTEM_LIMIT,
+            )
+        )
+    say(f"ecosystem downloads of {len(rows.ecosystem)} base models")
+    return rows
+
+
+def base_models(config: Config, fetched: Fetched) -> list[tuple[str, Family]]:
+    """Each family's most downloaded models in this run (`base_models_per_family`), then the
+    config's explicit `base_models`; in family order."""
+    settings = config.settings.context
+    out: list[tuple[str, Family]] = []
+    for family in config.families:
+        own = [m for m, f, _ in fetched.models.values() if f.id == family.id]
+        own.sort(key=lambda m: (-(m.downloads_30d or 0), m.model_id))
+        picked = [m.model_id for m in own[: settings.base_models_per_family]]
+        picked += [
+            m for m in settings.base_models
+            if config.classify(m) is family and m.lower() not in {p.lower() for p in picked}
+        ]  # fmt: skip
+        out += [(model_id, family) for model_id in picked]
+    return out
+
+
 def run_status(models: int, errors: int) -> str:
     if not errors:
         return "ok"
@@ -162,7 +288,14 @@ def run_status(models: int, errors: int) -> str:
 
 
 def save_run(
-    store: Store, run_id: int, fetched: Fetched, *, status: str, requests: int, finished: datetime
+    store: Store,
+    run_id: int,
+    fetched: Fetched,
+    *,
+    status: str,
+    requests: int,
+    finished: datetime,
+    context: ContextRows | None = None,
 ) -> int:
     """Write a fetched run in one transaction; return how many snapshots were new."""
     model_rows = []
@@ -197,4 +330,5 @@ def save_run(
         snapshot_rows=snapshot_rows,
         errors=fetched.errors,
         requests=requests,
+        context=context,
     )

@@ -207,12 +207,43 @@ class ScheduleSettings(_Strict):
         return value
 
 
+class ContextSettings(_Strict):
+    """Hub-wide context: global ranks, derivative counts, third-party (ecosystem) downloads."""
+
+    enabled: bool = True
+    top_n: Annotated[int, Field(ge=10, le=10_000, description="models in a Hub-wide ranking")] = (
+        1000
+    )
+    pipelines: tuple[Annotated[str, Field(pattern=r"^[a-z0-9-]+$")], ...] = ("text-generation",)
+    base_models_per_family: Annotated[int, Field(ge=0, le=50)] = 3
+    base_models: tuple[str, ...] = ()
+    ecosystem_budget: Annotated[int, Field(ge=0, le=5000, description="requests")] = 40
+
+    @field_validator("base_models")
+    @classmethod
+    def _valid_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            _check_model_id(value)
+        return values
+
+
 class Settings(_Strict):
     hub: HubSettings = HubSettings()
     storage: StorageSettings = StorageSettings()
     reports: ReportSettings = ReportSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    context: ContextSettings = ContextSettings()
     families: tuple[Family, ...]
+
+    @model_validator(mode="after")
+    def _watched_bases(self) -> Settings:
+        for model_id in self.context.base_models:
+            if not any(f.matches(model_id) for f in self.families):
+                raise ValueError(
+                    f"context.base_models: {model_id!r} is in no watched family; "
+                    "derivatives are counted per family"
+                )
+        return self
 
     @field_validator("families")
     @classmethod

@@ -80,6 +80,7 @@ INFO_DEFAULT_KEYS = (
     "_id", "id", "private", "pipeline_tag", "library_name", "tags", "downloads", "likes",
     "modelId", "author", "sha", "lastModified", "gated", "disabled", "siblings", "createdAt",
 )  # fmt: skip
+RELATIONS = ("adapter", "finetune", "merge", "quantized")
 SORT_KEYS = {"downloads", "likes", "trendingScore", "createdAt", "lastModified"}
 NOT_FOUND_MESSAGE = "Invalid username or password."
 RATE_LIMITED_MESSAGE = (
@@ -291,7 +292,20 @@ class _Handler(BaseHTTPRequestHandler):
         if unknown:
             self._send_json(400, {"error": f'"expand" must be one of {sorted(KNOWN_EXPAND)}'})
             return
+        if "childrenModelCount" in expand:
+            model = {**model, "childrenModelCount": self._children_counts(model_id)}
         self._send_json(200, _project(model, expand, INFO_DEFAULT_KEYS))
+
+    def _children_counts(self, model_id: str) -> dict[str, int]:
+        """The model tree, as the Hub derives it: children tagged `base_model:<relation>:<id>`."""
+        counts = dict.fromkeys(RELATIONS, 0)
+        with self.state.lock:
+            models = list(self.state.models.values())
+        for model in models:
+            for relation in RELATIONS:
+                if f"base_model:{relation}:{model_id}" in (model.get("tags") or ()):
+                    counts[relation] += 1
+        return counts
 
     # --- responses ------------------------------------------------------------------------
 

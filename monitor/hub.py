@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 import httpx2
@@ -64,6 +65,9 @@ EXPAND = (
     "tags",
     "gated",
 )
+# What a Hub-wide rank needs.
+RANK_EXPAND = ("downloads", "likes", "pipeline_tag", "library_name")
+RELATIONS = ("adapter", "finetune", "merge", "quantized")
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,21 @@ class HubModel:
     library_name: str | None = None
     tags: tuple[str, ...] = ()
     gated: str | None = None
+
+
+@dataclass(frozen=True)
+class DerivativeCounts:
+    """Direct children of a model in the Hub's model tree, per relation (None: not reported)."""
+
+    adapter: int | None
+    finetune: int | None
+    merge: int | None
+    quantized: int | None
+
+    @property
+    def total(self) -> int | None:
+        values = [self.adapter, self.finetune, self.merge, self.quantized]
+        return None if any(v is None for v in values) else sum(v or 0 for v in values)
 
 
 class DeadlineExceeded(Exception):
@@ -208,20 +227,49 @@ class Hub:
 
         Returns the models and how many listing items were unusable (skipped, not fatal).
         """
-        params: dict[str, Any] = {
-            "author": author,
-            "sort": "downloads",
-            "limit": self.page_size,
-            "expand": list(EXPAND),
-        }
+        params: dict[str, Any] = {"author": author, "sort": "downloads", "expand": list(EXPAND)}
         if search:
             params["search"] = search
+        return self._list(params)
+
+    def fetch_top(self, n: int, pipeline_tag: str | None = None) -> list[HubModel]:
+        """The Hub's `n` most downloaded models (30-day count), optionally of one pipeline tag."""
+        params: dict[str, Any] = {"sort": "downloads", "expand": list(RANK_EXPAND)}
+        if pipeline_tag:
+            params["pipeline_tag"] = pipeline_tag
+        return self._list(params, limit=n)[0]
+
+    def fetch_children(self, base_model: str, limit: int) -> list[HubModel]:
+        """Direct derivatives of `base_model` (any relation), most downloaded first, at most `limit`."""
+        params = {
+            "filter": f"base_model:{base_model}",
+            "sort": "downloads",
+            "expand": ["downloads", "likes"],
+        }
+        return self._list(params, limit=limit)[0]
+
+    def fetch_children_counts(self, model_id: str) -> DerivativeCounts:
+        """The model tree's direct-children counts per relation (adapter, finetune, …)."""
+        item = self._model_json(model_id, ["childrenModelCount"])
+        return parse_children_counts(item.get("childrenModelCount"))
+
+    def fetch_model(self, model_id: str) -> HubModel:
+        """One model by id; follows renames (the returned id is then the new one)."""
+        model = parse_model(self._model_json(model_id, list(EXPAND)))
+        if model is None:
+            raise ValueError("the Hub's answer has no usable model id")
+        return model
+
+    def _list(self, params: dict[str, Any], limit: int | None = None) -> tuple[list[HubModel], int]:
+        """A paginated listing, read to the end or to `limit` items; (models, unusable items)."""
+        page = min(limit or self.page_size, self.page_size)
+        query = {**params, "limit": page}
         headers = build_hf_headers(library_name=LIBRARY_NAME, library_version=__version__)
         for attempt in range(1, JSON_ATTEMPTS + 1):
             try:
-                items = list(
-                    paginate(f"{self.endpoint}/api/models", params=params, headers=headers)
-                )
+                pages = paginate(f"{self.endpoint}/api/models", params=query, headers=headers)
+                # islice stops before asking for a page beyond `limit`
+                items = list(islice(pages, limit) if limit else pages)
                 break
             except json.JSONDecodeError:
                 # A 200 whose body is not JSON (a proxy's error page): the library doesn't retry it.
@@ -232,19 +280,19 @@ class Hub:
         models = list(_unique(m for m in parsed if m is not None))
         return models, sum(1 for m in parsed if m is None)
 
-    def fetch_model(self, model_id: str) -> HubModel:
-        """One model by id; follows renames (the returned id is then the new one)."""
+    def _model_json(self, model_id: str, expand: list[str]) -> dict[str, Any]:
+        """`/api/models/{id}` with our own retries (the library has none for it)."""
         validate_repo_id(model_id)
         url = f"{self.endpoint}/api/models/{model_id}"
         headers = build_hf_headers(library_name=LIBRARY_NAME, library_version=__version__)
         for attempt in range(1, MODEL_ATTEMPTS + 1):
             try:
-                response = get_session().get(url, params={"expand": list(EXPAND)}, headers=headers)
+                response = get_session().get(url, params={"expand": expand}, headers=headers)
                 hf_raise_for_status(response)
-                model = parse_model(response.json())
-                if model is None:
-                    raise ValueError("the Hub's answer has no usable model id")
-                return model
+                item = response.json()
+                if not isinstance(item, dict):
+                    raise ValueError("the Hub's answer is not a model object")
+                return item
             except (HfHubHTTPError, httpx2.TransportError, json.JSONDecodeError) as exc:
                 wait = _retry_wait(exc, attempt)
                 if wait is None or attempt == MODEL_ATTEMPTS:
@@ -339,6 +387,15 @@ def _usable_id(model_id: str) -> bool:
         and len(model_id) <= 200
         and not _CONTROL.search(model_id)
     )
+
+
+def parse_children_counts(value: object) -> DerivativeCounts:
+    """`childrenModelCount` to counts: a relation the Hub leaves out has 0 children; anything
+    that is not an object (null, a number) means the Hub told us nothing."""
+    if not isinstance(value, dict):
+        return DerivativeCounts(None, None, None, None)
+    counts = {r: _count(value.get(r, 0), below=2**31) for r in RELATIONS}
+    return DerivativeCounts(**counts)
 
 
 def _count(value: object, below: int = 2**63) -> int | None:

@@ -10,7 +10,7 @@ no half-written data.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Engine,
@@ -112,14 +113,70 @@ imports = Table(
 )
 
 
+# --- Hub-wide context (migration 2) -------------------------------------------------------------
+# Models here need not be watched, so `model_id` is plain text, not a key into `models`.
+
+hub_ranks = Table(
+    "hub_ranks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("observed_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("scope", String(64), nullable=False),  # "all" or a pipeline tag
+    Column("rank", Integer, nullable=False),  # 1 = most downloaded (30 days) in the scope
+    Column("model_id", String(200), nullable=False),
+    Column("downloads_30d", BigInteger),
+    Column("likes", Integer),
+    Column("pipeline_tag", String(100)),
+    Column("library_name", String(100)),
+    UniqueConstraint("run_id", "scope", "rank", name="uq_hub_rank"),
+)
+
+derivatives = Table(
+    "derivatives",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("base_model_id", String(200), nullable=False),
+    Column("family", String(64), nullable=False),
+    Column("adapter", Integer),
+    Column("finetune", Integer),
+    Column("merge", Integer),
+    Column("quantized", Integer),
+    UniqueConstraint("run_id", "base_model_id", name="uq_derivatives_run_base"),
+)
+
+ecosystem = Table(
+    "ecosystem",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("base_model_id", String(200), nullable=False),
+    Column("family", String(64), nullable=False),
+    Column("children_listed", Integer, nullable=False),  # as the listing returned them
+    Column("children_counted", Integer, nullable=False),  # third-party, not counted elsewhere
+    Column("downloads_30d", BigInteger, nullable=False),  # sum over the counted children
+    Column("truncated", Boolean, nullable=False),  # the listing stopped at its limit
+    UniqueConstraint("run_id", "base_model_id", name="uq_ecosystem_run_base"),
+)
+
+
 def _m001_initial(conn: Connection) -> None:
     for table in (runs, run_errors, models, snapshots, imports):
+        table.create(conn, checkfirst=True)
+
+
+def _m002_hub_context(conn: Connection) -> None:
+    for table in (hub_ranks, derivatives, ecosystem):
         table.create(conn, checkfirst=True)
 
 
 # Numbered, recorded, append-only. Each runs in the same transaction as its bookkeeping row.
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "initial", _m001_initial),
+    (2, "hub context: ranks, derivatives, ecosystem", _m002_hub_context),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -143,6 +200,57 @@ class SnapshotRow:
     downloads_all_time: int | None
     likes: int | None
     trending_score: float | None
+
+
+@dataclass(frozen=True)
+class RankRow:
+    scope: str
+    rank: int
+    model_id: str
+    downloads_30d: int | None
+    likes: int | None
+    pipeline_tag: str | None
+    library_name: str | None
+
+
+@dataclass(frozen=True)
+class DerivativesRow:
+    base_model_id: str
+    family: str
+    adapter: int | None
+    finetune: int | None
+    merge: int | None
+    quantized: int | None
+
+
+@dataclass(frozen=True)
+class EcosystemRow:
+    base_model_id: str
+    family: str
+    children_listed: int
+    children_counted: int
+    downloads_30d: int
+    truncated: bool
+
+
+@dataclass
+class ContextRows:
+    """What a run learned about the Hub beyond the watched models, observed at one moment."""
+
+    observed_at: datetime
+    ranks: list[RankRow] = field(default_factory=list)
+    derivatives: list[DerivativesRow] = field(default_factory=list)
+    ecosystem: list[EcosystemRow] = field(default_factory=list)
+
+    def write(self, conn: Connection, run_id: int) -> None:
+        for table, rows in (
+            (hub_ranks, self.ranks),
+            (derivatives, self.derivatives),
+            (ecosystem, self.ecosystem),
+        ):
+            if rows:
+                stamp = {"run_id": run_id, "observed_at": self.observed_at}
+                conn.execute(table.insert(), [{**stamp, **asdict(row)} for row in rows])
 
 
 @dataclass(frozen=True)
@@ -193,6 +301,7 @@ class Store:
         snapshot_rows: Sequence[SnapshotRow] = (),
         errors: Sequence[tuple[str, str]] = (),
         requests: int = 0,
+        context: ContextRows | None = None,
         extra: Callable[[Connection], None] | None = None,
     ) -> int:
         """Write everything a run produced in one transaction; return the new snapshot count."""
@@ -212,6 +321,8 @@ class Store:
                     run_errors.insert(),
                     [{"run_id": run_id, "selector": s, "error": e} for s, e in errors],
                 )
+            if context is not None:
+                context.write(conn, run_id)
             if extra is not None:
                 extra(conn)
             conn.execute(
@@ -307,6 +418,14 @@ class Store:
             frame[column] = frame[column].astype("Int64")
         frame["trending_score"] = frame["trending_score"].astype("Float64")
         return frame
+
+    def context_frame(self, table: Table) -> pd.DataFrame:
+        """All rows of a context table (`hub_ranks`, `derivatives`, `ecosystem`), oldest first."""
+        query = select(table).order_by(table.c.observed_at, table.c.id)
+        with self.engine.connect() as conn:
+            frame = pd.DataFrame(conn.execute(query).all(), columns=list(table.c.keys()))
+        frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
+        return frame.drop(columns=["id"])
 
     def latest_snapshots(self) -> pd.DataFrame:
         """The newest snapshot of each model, with family and origin."""

@@ -85,6 +85,8 @@ def write_config(folder: Path, families: str, extra: str = "") -> Path:
     """A config file in `folder` with the given `families:` block (YAML, dedented)."""
     path = folder / "config.yaml"
     text = "storage:\n  url: sqlite:///data/monitor.db\n" + textwrap.dedent(extra)
+    if "context:" not in extra:  # Hub-wide context has tests of its own
+        text += "context:\n  enabled: false\n"
     text += "families:\n" + textwrap.indent(textwrap.dedent(families), "  ")
     path.write_text(text, encoding="utf-8")
     return path

@@ -20,12 +20,15 @@ T0 = datetime(2026, 8, 22, 12, 40, tzinfo=UTC)
 def test_schema_and_recorded_migrations(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path}/m.db")
     names = set(inspect(store.engine).get_table_names())
-    assert names == {"schema_migrations", "runs", "run_errors", "models", "snapshots", "imports"}
+    assert names == {
+        "schema_migrations", "runs", "run_errors", "models", "snapshots", "imports",
+        "hub_ranks", "derivatives", "ecosystem",
+    }  # fmt: skip
     with store.engine.connect() as conn:
         versions = conn.execute(
             select(tables.schema_migrations.c.version, tables.schema_migrations.c.name)
         ).all()
-    assert versions == [(1, "initial")]
+    assert versions == [(1, "initial"), (2, "hub context: ranks, derivatives, ecosystem")]
     columns = [c["name"] for c in inspect(store.engine).get_columns("snapshots")]
     assert columns == [
         "id",
@@ -39,7 +42,21 @@ def test_schema_and_recorded_migrations(tmp_path: Path) -> None:
     ]
     open_store(f"sqlite:///{tmp_path}/m.db")  # reopening applies nothing twice
     with store.engine.connect() as conn:
-        assert conn.execute(select(tables.schema_migrations)).all().__len__() == 1
+        assert conn.execute(select(tables.schema_migrations)).all().__len__() == 2
+
+
+def test_an_older_database_is_migrated_with_its_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path}/m.db"
+    monkeypatch.setattr(tables, "MIGRATIONS", tables.MIGRATIONS[:1])
+    old = open_store(url)
+    run_id = old.begin_run("collect", "http://hub", T0)
+    assert "hub_ranks" not in inspect(old.engine).get_table_names()
+    monkeypatch.undo()
+    store = open_store(url)
+    assert "hub_ranks" in inspect(store.engine).get_table_names()
+    assert [r.id for r in store.recent_runs()] == [run_id]
 
 
 def test_run_is_written_whole_and_snapshots_are_unique(tmp_path: Path) -> None:
