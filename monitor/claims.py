@@ -4,6 +4,10 @@ A claim is either a *rank* (the subject group's rank among the watched families 
 most `threshold`) or a *ratio* (subject total / versus total must reach `threshold`). Groups
 are families, origins, or model-id globs. A verdict is `inconclusive` — with the reason —
 whenever the numbers needed are missing or incomplete, instead of guessing.
+
+A rank claim is also tested at wider *scopes* when the week has Hub-wide context: its best
+model's rank on the whole Hub (and per captured pipeline tag) against `hub_best_rank`, and its
+rank among the watched families once third-party derivatives' downloads are added (ecosystem).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .analysis import METRICS, WeekData
 from .config import Config, describe_validation_error
+from .context import HubContext
 from .errors import ConfigError
 
 Metric = Literal["downloads_30d", "likes", "downloads_all_time"]
@@ -69,6 +74,7 @@ class Claim(_Strict):
     metric: Metric
     threshold: Annotated[float, Field(gt=0)]
     alternatives: tuple[Metric, ...] = ()
+    hub_best_rank: Annotated[int | None, Field(ge=1)] = None  # Hub-wide scope (rank claims)
     source: Source
     note: str | None = None
 
@@ -107,12 +113,13 @@ def load_claims(path: Path, config: Config) -> tuple[Claim, ...]:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One claim under one metric in one week."""
+    """One claim under one metric (and scope) in one week."""
 
     metric: str
     verdict: str  # supported | not_supported | inconclusive
     value: float | None
     explanation: str
+    scope: str = "watched families"
 
 
 @dataclass(frozen=True)
@@ -121,16 +128,72 @@ class Verdict:
     main: Outcome
     previous: Outcome | None
     alternatives: tuple[Outcome, ...]
+    scopes: tuple[Outcome, ...] = ()
 
 
-def judge(claim: Claim, cur: WeekData, prev: WeekData | None, labels: dict[str, str]) -> Verdict:
-    """The claim's verdict this week, last week, and under its alternative metrics."""
+def judge(
+    claim: Claim,
+    cur: WeekData,
+    prev: WeekData | None,
+    labels: dict[str, str],
+    context: HubContext | None = None,
+) -> Verdict:
+    """The claim's verdict this week, last week, under its alternative metrics and, for rank
+    claims with Hub-wide context, at the wider scopes."""
     main = evaluate(claim, cur, claim.metric, labels)
     previous = (
         evaluate(claim, prev, claim.metric, labels) if prev is not None and not prev.empty else None
     )
     others = tuple(evaluate(claim, cur, m, labels) for m in claim.alternatives)
-    return Verdict(claim, main, previous, others)
+    scopes: tuple[Outcome, ...] = ()
+    if claim.kind == "rank" and context is not None and not context.empty:
+        scopes = wider_scopes(claim, cur, context, labels)
+    return Verdict(claim, main, previous, others, scopes)
+
+
+def wider_scopes(
+    claim: Claim, cur: WeekData, context: HubContext, labels: dict[str, str]
+) -> tuple[Outcome, ...]:
+    family = claim.subject.families[0]
+    name = labels.get(family, family)
+    out = []
+    if claim.hub_best_rank is not None:
+        for scope, standing in context.ranks.items():
+            where = "the whole Hub" if scope == "all" else f"{scope} models on the Hub"
+            label = "whole Hub" if scope == "all" else f"Hub, {scope}"
+            n = context.top_n[scope]
+            row = standing.loc[family] if family in standing.index else None
+            if row is None or row["best_rank"] is None or pd.isna(row["best_rank"]):
+                out.append(
+                    Outcome("best_rank", "not_supported", None,
+                            f"no {name} model among the top {n:,} {where}", label)
+                )  # fmt: skip
+                continue
+            rank = int(row["best_rank"])
+            verdict = "supported" if rank <= claim.hub_best_rank else "not_supported"
+            text = (
+                f"best {name} model is #{rank} of {where} by 30-day downloads "
+                f"({row['best_model']}); {int(row['top100'])} {name} models in the top 100 "
+                f"(threshold: top {claim.hub_best_rank})"
+            )
+            out.append(Outcome("best_rank", verdict, float(rank), text, label))
+    eco = context.ecosystem
+    if not eco.empty:
+        official = cur.latest.groupby("family")["downloads_30d"].sum()
+        if cur.latest["downloads_30d"].isna().any():
+            text = "30-day downloads missing for some watched models"
+            out.append(Outcome("downloads_30d", "inconclusive", None, text, "ecosystem"))
+        else:
+            totals = official.astype(float).add(eco["ecosystem"].astype(float), fill_value=0)
+            rank = 1 + int((totals > totals.get(family, 0)).sum())
+            verdict = "supported" if rank <= int(claim.threshold) else "not_supported"
+            text = (
+                f"{name} ranks #{rank} of {len(totals)} watched families by official plus "
+                f"third-party derivatives' 30-day downloads ({int(totals.get(family, 0)):,}; "
+                f"threshold: top {int(claim.threshold)})"
+            )
+            out.append(Outcome("downloads_30d", verdict, float(rank), text, "ecosystem"))
+    return tuple(out)
 
 
 def evaluate(claim: Claim, data: WeekData, metric: str, labels: dict[str, str]) -> Outcome:

@@ -27,8 +27,6 @@ from .errors import MonitorError
 from .store import Store, open_store
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from .collect import CollectResult
 
 PROG = "hf-monitor"
@@ -182,12 +180,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     Example:
       hf-monitor export --format csv > snapshots.csv
       hf-monitor export --format jsonl --out snapshots.jsonl
+      hf-monitor export --table ranks --format parquet --out ranks.parquet
       python -c "import pandas as pd; print(pd.read_csv('snapshots.csv').tail())"
     """
     from .export import export_frame, write_export
 
     config, store = _open(args)
-    write_export(export_frame(store, config), args.format, args.out)
+    write_export(export_frame(store, config, args.table), args.format, args.out)
     return 0
 
 
@@ -199,15 +198,10 @@ def cmd_report(args: argparse.Namespace) -> int:
       hf-monitor report --week 2026-W33     # an earlier week
       hf-monitor report --out /tmp/reports  # somewhere else
     """
-    from .claims import load_claims
-    from .report import build_report, pick_week, write_report
+    from .report import report_week
 
     config, store = _open(args)
-    claims = load_claims(config.claims_path(), config)
-    snapshots = store.snapshots_frame()
-    week = pick_week(_watched(snapshots, config), args.week)
-    report = build_report(snapshots, config, claims, week)
-    folder = write_report(report, snapshots, config, args.out or config.reports_dir())
+    report, folder = report_week(store, config, args.week, args.out or config.reports_dir())
     print(f"{folder / 'report.md'}")
     for verdict in report.verdicts:
         print(f"  {verdict.claim.id}: {verdict.main.verdict} — {verdict.main.explanation}")
@@ -320,6 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--runs", type=int, default=10, help="how many recent runs (default 10)")
     export = _add(sub, "export", cmd_export)
     export.add_argument("--format", choices=("csv", "jsonl", "parquet"), default="csv")
+    export.add_argument(
+        "--table",
+        choices=("snapshots", "ranks", "derivatives", "ecosystem"),
+        default="snapshots",
+        help="what to export: watched snapshots (default) or a Hub-wide context table",
+    )
     export.add_argument("--out", type=Path, help="file to write (default: stdout)")
     report = _add(sub, "report", cmd_report)
     report.add_argument("--week", help="ISO week like 2026-W34 (default: the latest with data)")
@@ -389,12 +389,6 @@ def _progress() -> Callable[[str], None] | None:
     if not sys.stderr.isatty():
         return None
     return lambda line: print(f"  {line}", file=sys.stderr)
-
-
-def _watched(snapshots: pd.DataFrame, config: Config) -> pd.DataFrame:
-    from .analysis import classify_frame
-
-    return classify_frame(snapshots, config)
 
 
 def _no_family(family_id: str, config: Config) -> None:

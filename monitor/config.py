@@ -211,9 +211,7 @@ class ContextSettings(_Strict):
     """Hub-wide context: global ranks, derivative counts, third-party (ecosystem) downloads."""
 
     enabled: bool = True
-    top_n: Annotated[int, Field(ge=10, le=10_000, description="models in a Hub-wide ranking")] = (
-        1000
-    )
+    top_n: Annotated[int, Field(ge=1, le=10_000, description="models in a Hub-wide ranking")] = 1000
     pipelines: tuple[Annotated[str, Field(pattern=r"^[a-z0-9-]+$")], ...] = ("text-generation",)
     base_models_per_family: Annotated[int, Field(ge=0, le=50)] = 3
     base_models: tuple[str, ...] = ()

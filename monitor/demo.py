@@ -16,7 +16,7 @@ from .collect import collect
 from .config import Config
 from .fakehub import FakeHub, as_of, recorded_days
 from .hub import build_hub
-from .report import build_report, pick_week, write_report
+from .report import report_week
 from .store import open_store
 
 
@@ -28,7 +28,7 @@ def run_demo(
     config: Config, out: Path | None, progress: Callable[[str], None] = lambda _: None
 ) -> Path:
     """Collect every recorded day from a fake Hub, report the latest week; return its folder."""
-    claims = load_claims(config.claims_path(), config)
+    load_claims(config.claims_path(), config)  # a bad claims file stops us before collecting
     days = recorded_days()
     with tempfile.TemporaryDirectory(prefix="hf-monitor-demo-") as tmp:
         demo_config = config.with_storage(f"sqlite:///{Path(tmp) / 'demo.db'}")
@@ -40,15 +40,12 @@ def run_demo(
             hub = build_hub(hub_server.url, timeout=10, page_size=1000)
             for day, models in sorted(days.items()):
                 hub_server.state.set_models(models)
+                hub_server.state.window_used = 0  # a day apart: a fresh rate-limit window
                 result = collect(demo_config, store, hub, clock=_fixed(as_of(day)))
                 progress(
                     f"  {day}: {result.status}, {result.models} models, {hub.requests} requests so far"
                 )
-        snapshots = store.snapshots_frame()
+        target = out or Path(tempfile.mkdtemp(prefix="hf-monitor-demo-reports-"))
+        _report, folder = report_week(store, config, None, target)
         store.engine.dispose()
-    target = out or Path(tempfile.mkdtemp(prefix="hf-monitor-demo-reports-"))
-    from .analysis import classify_frame
-
-    week = pick_week(classify_frame(snapshots, config), None)
-    report = build_report(snapshots, config, claims, week)
-    return write_report(report, snapshots, config, target)
+    return folder

@@ -1,4 +1,8 @@
-"""Write stored snapshots as CSV, JSON Lines or Parquet — the simplest way into pandas."""
+"""Write stored tables as CSV, JSON Lines or Parquet — the simplest way into pandas or DuckDB.
+
+`snapshots` carry family and origin as the config says today; the Hub-wide context tables
+(`ranks`, `derivatives`, `ecosystem`) carry the family of their model where it is watched.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ import pandas as pd
 from .analysis import classify_frame
 from .config import Config
 from .errors import UsageError
-from .store import Store
+from .store import Store, derivatives, ecosystem, hub_ranks
 
 FORMATS = ("csv", "jsonl", "parquet")
+TABLES = ("snapshots", "ranks", "derivatives", "ecosystem")
 COLUMNS = [
     "observed_at",
     "model_id",
@@ -28,10 +33,24 @@ COLUMNS = [
 ]
 
 
-def export_frame(store: Store, config: Config) -> pd.DataFrame:
-    """Every snapshot, one row per model and observation, families as the config says today."""
-    frame = classify_frame(store.snapshots_frame(), config)
-    return frame[COLUMNS].reset_index(drop=True)
+def export_frame(store: Store, config: Config, table: str = "snapshots") -> pd.DataFrame:
+    """One stored table, oldest first; snapshots one row per model and observation."""
+    if table == "snapshots":
+        frame = classify_frame(store.snapshots_frame(), config)
+        return frame[COLUMNS].reset_index(drop=True)
+    if table not in TABLES:
+        raise UsageError(f"unknown table {table!r} (choose {', '.join(TABLES)})")
+    source = {"ranks": hub_ranks, "derivatives": derivatives, "ecosystem": ecosystem}[table]
+    frame = store.context_frame(source)
+    if table == "ranks":
+        origins = {f.id: f.origin for f in config.families}
+        families = {}
+        for model_id in frame["model_id"].unique():
+            family = config.classify(model_id)
+            families[model_id] = family.id if family else None
+        frame["family"] = frame["model_id"].map(families)
+        frame["origin"] = frame["family"].map(origins)
+    return frame.reset_index(drop=True)
 
 
 def write_export(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import csv
+import functools
 import gzip
 import hashlib
 import json
@@ -126,11 +127,37 @@ class FakeHubState:
     window_start: float = field(default_factory=time.monotonic)
     window_used: int = 0
     rate_limited: int = 0  # 429s served because the quota was spent
+    _index_key: tuple[int, int] = (0, -1)
+    _by_author: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _by_tag: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     authorized_requests: int = 0  # requests that carried a token
 
     def set_models(self, models: list[dict[str, Any]]) -> None:
         with self.lock:
             self.models = {m["id"]: m for m in models}
+
+    def candidates(self, author: str, tag: str | None) -> list[dict[str, Any]]:
+        """The models a listing has to look at: those of `author`, or carrying `tag`, or all.
+
+        Indexes are rebuilt when the set of models changed (tests edit `models` directly;
+        edits of a model's counts need no rebuild, the index holds the same dicts).
+        """
+        with self.lock:
+            key = (id(self.models), len(self.models))
+            if key != self._index_key:
+                self._by_author, self._by_tag = {}, {}
+                for model in self.models.values():
+                    owner = model["id"].split("/")[0].lower()
+                    self._by_author.setdefault(owner, []).append(model)
+                    for t in model.get("tags") or ():
+                        if isinstance(t, str):
+                            self._by_tag.setdefault(t, []).append(model)
+                self._index_key = key
+            if tag is not None:
+                return list(self._by_tag.get(tag, ()))
+            if author:
+                return list(self._by_author.get(author.lower(), ()))
+            return list(self.models.values())
 
     def take_fault(self, path: str) -> Fault | None:
         with self.lock:
@@ -183,6 +210,9 @@ class _QuietServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     state: FakeHubState
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this, Nagle's algorithm and the client's
+    # delayed ACK add ~40 ms to every keep-alive request.
+    disable_nagle_algorithm = True
     _limit: tuple[int, int, int] = (0, 0, ANONYMOUS_QUOTA)  # this request's rate-limit reading
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read `state.requests`
@@ -246,8 +276,11 @@ class _Handler(BaseHTTPRequestHandler):
         if unknown:
             self._send_json(400, {"error": f'"expand" must be one of {sorted(KNOWN_EXPAND)}'})
             return
+        filters = query.get("filter", [])
+        models = self.state.candidates(
+            query.get("author", [""])[0], filters[0] if filters else None
+        )
         with self.state.lock:
-            models = list(self.state.models.values())
             page_cap = self.state.max_page_size
         selected = _select(models, query)
         page_size = min(_int(query.get("limit", [""])[0], page_cap), page_cap)
@@ -298,14 +331,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _children_counts(self, model_id: str) -> dict[str, int]:
         """The model tree, as the Hub derives it: children tagged `base_model:<relation>:<id>`."""
-        counts = dict.fromkeys(RELATIONS, 0)
-        with self.state.lock:
-            models = list(self.state.models.values())
-        for model in models:
-            for relation in RELATIONS:
-                if f"base_model:{relation}:{model_id}" in (model.get("tags") or ()):
-                    counts[relation] += 1
-        return counts
+        return {
+            relation: len(self.state.candidates("", f"base_model:{relation}:{model_id}"))
+            for relation in RELATIONS
+        }
 
     # --- responses ------------------------------------------------------------------------
 
@@ -413,16 +442,22 @@ def _with_derived(model: dict[str, Any]) -> dict[str, Any]:
         "disabled": False,
         "tags": [],
         "siblings": [],
-        "sha": hashlib.sha1(model["id"].encode()).hexdigest(),
+        "sha": _sha(model["id"]),
         **model,
     }
     out.setdefault("author", model["id"].split("/")[0])
     out.setdefault("modelId", model["id"])
-    out.setdefault("_id", _object_id(model["id"], model.get("createdAt")))
+    out.setdefault("_id", _object_id(model["id"], str(model.get("createdAt"))))
     return out
 
 
-def _object_id(model_id: str, created_at: str | None) -> str:
+@functools.lru_cache(maxsize=100_000)
+def _sha(model_id: str) -> str:
+    return hashlib.sha1(model_id.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=100_000)
+def _object_id(model_id: str, created_at: str) -> str:
     """A Mongo-style id whose first 4 bytes are the creation time, like the Hub's."""
     seconds = 0  # missing or malformed: a zero timestamp, as for very old repos
     with contextlib.suppress(ValueError):
@@ -455,11 +490,14 @@ def _decode_cursor(cursor: str) -> int:
 RECORDED_FILE = "recorded_hub_2026-08.csv.gz"
 
 
-def recorded_days(path: Path | None = None) -> dict[date, list[dict[str, Any]]]:
+def recorded_days(
+    path: Path | None = None, *, derivatives: bool = True
+) -> dict[date, list[dict[str, Any]]]:
     """Real recorded Hub numbers, one list of model objects per day, shaped like Hub JSON.
 
     The recording (16 daily captures, 2026-08-07 … 2026-08-22, of the Hub's top models by likes
-    and by downloads, restricted to the watched organisations) has `downloads` (30 days) and
+    and by downloads: every model of the watched organisations plus the 100 most downloaded
+    models overall; built by `scripts/build-recorded-data.py`) has `downloads` (30 days) and
     `likes` but no `downloadsAllTime`, `trendingScore` or full tags. Those are *derived* here so
     the fake Hub can serve them, and are plausible rather than real:
 
@@ -468,6 +506,9 @@ def recorded_days(path: Path | None = None) -> dict[date, list[dict[str, Any]]]:
       differences between days are consistent with the recorded rolling count;
     * trendingScore: likes gained over the previous (up to) seven recorded days;
     * tags: the library name and pipeline tag.
+
+    With `derivatives`, each day also has *synthetic* third-party derivatives (see
+    `synthetic_derivatives`) so the model tree and ecosystem numbers have something to count.
     """
     rows = _read_recorded(path)
     by_day: dict[date, list[dict[str, str]]] = {}
@@ -510,7 +551,61 @@ def recorded_days(path: Path | None = None) -> dict[date, list[dict[str, Any]]]:
                 }
             )
         out[day] = models
+    if derivatives:
+        for index, day in enumerate(sorted(out)):
+            out[day] = out[day] + synthetic_derivatives(out[day], index)
     return out
+
+
+BASE_ORGS = (
+    "Qwen", "deepseek-ai", "zai-org", "moonshotai", "MiniMaxAI", "meta-llama", "google",
+    "microsoft", "openai", "nvidia", "ibm-granite", "mistralai",
+)  # fmt: skip
+# Children per base, per relation, per sqrt(like); and the base's downloads their first child gets.
+CHILD_RATE = {"finetune": 1.2, "quantized": 0.8, "adapter": 0.5, "merge": 0.1}
+CHILD_SHARE = {"finetune": 0.05, "quantized": 0.2, "adapter": 0.01, "merge": 0.005}
+MAX_CHILDREN = 60  # per base and relation
+
+
+def synthetic_derivatives(models: list[dict[str, Any]], day_index: int) -> list[dict[str, Any]]:
+    """Plausible, made-up derivatives of the most downloaded models of the watched labs.
+
+    Bases: per organisation, its 3 most downloaded models and its 3 most downloaded
+    text-generation / image-text-to-text models. Each gets, per relation, about
+    `CHILD_RATE × sqrt(likes)` children (growing 1 % a day) tagged `base_model:<id>` and
+    `base_model:<relation>:<id>` like the Hub's, owned by `community-N` accounts, with
+    downloads falling off as a power law from `CHILD_SHARE` of the base's. Not real data.
+    """
+    bases: dict[str, dict[str, Any]] = {}
+    for org in BASE_ORGS:
+        own = sorted(
+            (m for m in models if m["id"].split("/")[0] == org), key=lambda m: -m["downloads"]
+        )
+        llms = [
+            m for m in own if m.get("pipeline_tag") in ("text-generation", "image-text-to-text")
+        ]
+        for model in own[:3] + llms[:3]:
+            bases[model["id"]] = model
+    children = []
+    for base_id, base in bases.items():
+        name = base_id.split("/")[1]
+        for relation, rate in CHILD_RATE.items():
+            count = min(int(rate * math.sqrt(base["likes"]) * (1 + day_index / 100)), MAX_CHILDREN)
+            for i in range(count):
+                children.append(
+                    {
+                        "id": f"community-{(i + len(name)) % 9}/{name}-{relation}-{i + 1}",
+                        "downloads": int(
+                            base["downloads"] * CHILD_SHARE[relation] / (i + 1) ** 1.6
+                        ),
+                        "likes": base["likes"] // (40 * (i + 1)),
+                        "pipeline_tag": base.get("pipeline_tag"),
+                        "library_name": "gguf" if relation == "quantized" else "transformers",
+                        "createdAt": base.get("createdAt"),
+                        "tags": [f"base_model:{base_id}", f"base_model:{relation}:{base_id}"],
+                    }
+                )
+    return children
 
 
 def _read_recorded(path: Path | None) -> list[dict[str, str]]:

@@ -12,12 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 from .analysis import Week, classify_frame, week_data, week_of
-from .claims import load_claims
 from .collect import CollectResult, Progress, collect, utc_now
 from .config import Config
 from .hub import build_hub
 from .lock import exclusive, lock_path_for
-from .report import build_report, week_folder, write_report
+from .report import report_week, week_folder
 from .store import open_store
 
 
@@ -96,6 +95,5 @@ def report_completed_week(config: Config, now: datetime, *, force: bool = False)
     snapshots = store.snapshots_frame()
     if week_data(classify_frame(snapshots, config), week).empty:
         return WeeklyReport(week, "no-data", None)
-    claims = load_claims(config.claims_path(), config)
-    report = build_report(snapshots, config, claims, week)
-    return WeeklyReport(week, "written", write_report(report, snapshots, config, out_dir))
+    _report, written = report_week(store, config, week, out_dir)
+    return WeeklyReport(week, "written", written)

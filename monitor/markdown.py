@@ -65,6 +65,8 @@ def render_markdown(report: Report, config: Config) -> str:
         _freshness(report),
         _families(report, config),
         _origins(report),
+        _hub_wide(report),
+        _adaptation(report),
         _models(report, config),
         _caveats(),
         _method(),
@@ -108,7 +110,13 @@ def _verdicts(report: Report) -> str:
                 f"by {METRIC_LABELS[o.metric]}: {VERDICT_MARK[o.verdict]} ({escape(o.explanation)})"
                 for o in v.alternatives
             )
-            lines.append(f"Other metrics — {others}.")
+            lines.append(f"Other metrics — {others}.  ")
+        if v.scopes:
+            wider = "; ".join(
+                f"{escape(o.scope)}: {VERDICT_MARK[o.verdict]} ({escape(o.explanation)})"
+                for o in v.scopes
+            )
+            lines.append(f"Wider scopes — {wider}.")
         if claim.note:
             lines.append(
                 f"\n<sub>How it is read: {escape(claim.note)} Source: {escape(claim.source.outlet)}, {escape(claim.source.date)}.</sub>"
@@ -241,6 +249,135 @@ def _origins(report: Report) -> str:
         "lrrrrrrr",
     )
     return text + f"\n![Share of 30-day downloads by origin]({CHART_FILES['origins']})\n"
+
+
+def _hub_wide(report: Report) -> str:
+    context = report.context
+    if context is None or not context.ranks:
+        return ""
+    labels = report.labels
+    lines = ["## On the whole Hub\n"]
+    lines.append(
+        "Where the watched families' own repositories stand in the Hub's ranking by 30-day "
+        "downloads. Most of the Hub's downloads go to small embedding, encoder and vision models "
+        "that no family here publishes, so a watched family can lead the watch list and still "
+        "rank far down the whole Hub.\n"
+    )
+    for scope, standing in context.ranks.items():
+        n = context.top_n[scope]
+        title = "All models" if scope == "all" else f"Pipeline `{escape(scope)}`"
+        rows = []
+        for family, row in standing.iterrows():
+            if not row["top_n"]:
+                continue
+            before = row["best_rank_prev"]
+            moved = "–" if _missing(before) else _rank_move(int(before), int(row["best_rank"]))
+            rows.append(
+                [
+                    escape(labels.get(str(family), family)),
+                    f"#{int(row['best_rank'])}",
+                    escape(row["best_model"]),
+                    moved,
+                    str(int(row["top10"])),
+                    str(int(row["top100"])),
+                    str(int(row["top_n"])),
+                    pct(row["share"]),
+                ]
+            )
+        absent = [labels.get(str(f), f) for f, r in standing.iterrows() if not r["top_n"]]
+        lines.append(f"### {title}: top {n:,}\n")
+        if rows:
+            lines.append(
+                table(
+                    ["Family", "Best rank", "Best model", "Since last week", "Top 10",
+                     "Top 100", f"Top {n:,}", f"Share of top-{n:,} downloads"],
+                    rows,
+                    "lrlrrrrr",
+                )
+            )  # fmt: skip
+        if absent:
+            lines.append(f"Not in the top {n:,}: {', '.join(escape(a) for a in absent)}.\n")
+        leaders = context.leaders[scope]
+        top = ", ".join(
+            f"#{int(r.rank)} {escape(r.model_id)}"
+            + (f" ({escape(labels.get(r.family, r.family))})" if isinstance(r.family, str) else "")
+            for r in leaders.head(5).itertuples()
+        )
+        lines.append(f"Leading: {top}.\n")
+    if not context.pipelines.empty:
+        shares = ", ".join(
+            f"{escape(tag)} {pct(row['share'])}" for tag, row in context.pipelines.iterrows()
+        )
+        n = context.top_n.get("all", 0)
+        lines.append(f"Share of the top-{n:,} downloads by task: {shares}.\n")
+    return "\n".join(lines)
+
+
+def _rank_move(before: int, now: int) -> str:
+    if before == now:
+        return "±0"
+    return f"↑{before - now}" if now < before else f"↓{now - before}"
+
+
+def _adaptation(report: Report) -> str:
+    context = report.context
+    if context is None or (context.derivatives.empty and context.ecosystem.empty):
+        return ""
+    labels = report.labels
+    lines = ["## Adaptation: derivatives and ecosystem\n"]
+    deriv = context.derivatives
+    if not deriv.empty:
+        lines.append(
+            "Direct children in the Hub's model tree of each family's most downloaded models "
+            "(fine-tunes, adapters, quantizations, merges; grandchildren not counted). The change "
+            "compares the same base models a week apart.\n"
+        )
+        rows = [
+            [
+                escape(labels.get(str(family), family)),
+                str(int(row["bases"])),
+                num(row["finetune"]),
+                num(row["adapter"]),
+                num(row["quantized"]),
+                num(row["merge"]),
+                num(row["total"]),
+                signed(row["change"]),
+            ]
+            for family, row in deriv.iterrows()
+        ]
+        lines.append(
+            table(
+                ["Family", "Base models", "Fine-tunes", "Adapters", "Quantized", "Merges",
+                 "Total", "Change"],
+                rows,
+                "lrrrrrrr",
+            )
+        )  # fmt: skip
+    eco = context.ecosystem
+    if not eco.empty:
+        lines.append(
+            "30-day downloads of the families' official repositories beside those of third-party "
+            "derivatives of their base models (the most downloaded 1,000 per base; a derivative "
+            "of several bases counted once; official repositories never counted as ecosystem).\n"
+        )
+        rows = [
+            [
+                escape(labels.get(str(family), family)),
+                num(row["official"]),
+                num(row["ecosystem"]),
+                pct(row["ecosystem_share"]),
+                f"{int(row['children']):,}" + (" (capped)" if row["truncated"] else ""),
+            ]
+            for family, row in eco.iterrows()
+        ]
+        lines.append(
+            table(
+                ["Family", "Official", "Ecosystem", "Ecosystem share", "Derivatives counted"],
+                rows,
+                "lrrrr",
+            )
+        )
+    return "\n".join(lines)
 
 
 def _model_rows(frame: pd.DataFrame, labels: dict[str, str], rank: bool) -> list[list[str]]:

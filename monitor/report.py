@@ -35,9 +35,11 @@ from .analysis import (
     week_data,
     weeks_with_data,
 )
-from .claims import METRIC_LABELS, Claim, Verdict, judge
+from .claims import METRIC_LABELS, Claim, Outcome, Verdict, judge, load_claims
 from .config import Config
+from .context import ContextFrames, HubContext, hub_context
 from .errors import NoDataError, UsageError
+from .store import Store, derivatives, ecosystem, hub_ranks
 
 SCHEMA_VERSION = 1
 VERDICT_MARK = {
@@ -68,6 +70,7 @@ class Report:
     freshness: Freshness
     verdicts: tuple[Verdict, ...]
     labels: dict[str, str]
+    context: HubContext | None = None
 
     @property
     def as_of(self) -> datetime:
@@ -95,8 +98,29 @@ def pick_week(frame: pd.DataFrame, label: str | None) -> Week:
     return week
 
 
+def report_week(
+    store: Store, config: Config, week: Week | str | None, out_dir: Path
+) -> tuple[Report, Path]:
+    """Build and write one week's report from the store (`week` None: the latest with data)."""
+    claims = load_claims(config.claims_path(), config)
+    snapshots = store.snapshots_frame()
+    if not isinstance(week, Week):
+        week = pick_week(classify_frame(snapshots, config), week)
+    frames = ContextFrames(
+        ranks=store.context_frame(hub_ranks),
+        derivatives=store.context_frame(derivatives),
+        ecosystem=store.context_frame(ecosystem),
+    )
+    report = build_report(snapshots, config, claims, week, frames)
+    return report, write_report(report, snapshots, config, out_dir)
+
+
 def build_report(
-    snapshots: pd.DataFrame, config: Config, claims: tuple[Claim, ...], week: Week
+    snapshots: pd.DataFrame,
+    config: Config,
+    claims: tuple[Claim, ...],
+    week: Week,
+    context_frames: ContextFrames | None = None,
 ) -> Report:
     frame = classify_frame(snapshots, config)
     cur = week_data(frame, week)
@@ -105,6 +129,11 @@ def build_report(
     previous = week_data(frame, week.previous)
     prev = None if previous.empty else previous
     labels = {f.id: f.label for f in config.families}
+    context = None
+    if context_frames is not None:
+        official = cur.latest.groupby("family")["downloads_30d"].sum()
+        context = hub_context(context_frames, official, config, week)
+        context = None if context.empty else context
     changes = model_changes(cur, prev)
     gainers, losers = movers(changes)
     return Report(
@@ -119,8 +148,9 @@ def build_report(
         losers=losers,
         entrants=new_entrants(changes, prev),
         freshness=freshness(frame, week),
-        verdicts=tuple(judge(c, cur, prev, labels) for c in claims),
+        verdicts=tuple(judge(c, cur, prev, labels, context) for c in claims),
         labels=labels,
+        context=context,
     )
 
 
@@ -166,15 +196,8 @@ def summary(report: Report, config: Config) -> dict[str, Any]:
             "previous": None
             if v.previous is None
             else {"verdict": v.previous.verdict, "value": _round(v.previous.value)},
-            "sensitivity": [
-                {
-                    "metric": o.metric,
-                    "verdict": o.verdict,
-                    "value": _round(o.value),
-                    "explanation": o.explanation,
-                }
-                for o in v.alternatives
-            ],
+            "sensitivity": [_outcome(o) for o in v.alternatives],
+            "scopes": [{"scope": o.scope, **_outcome(o)} for o in v.scopes],
         }
         for v in report.verdicts
     ]
@@ -194,7 +217,62 @@ def summary(report: Report, config: Config) -> dict[str, Any]:
         "origins": origins,
         "top_models": top,
         "claims": claims,
+        "hub_context": None if report.context is None else context_summary(report.context),
     }
+
+
+def _outcome(o: Outcome) -> dict[str, Any]:
+    return {
+        "metric": o.metric,
+        "verdict": o.verdict,
+        "value": _round(o.value),
+        "explanation": o.explanation,
+    }
+
+
+def context_summary(context: HubContext) -> dict[str, Any]:
+    """The Hub-wide numbers of `summary.json` (`hub_context`)."""
+
+    def records(frame: pd.DataFrame, key: str) -> list[dict[str, Any]]:
+        out = []
+        for index, row in frame.iterrows():
+            item: dict[str, Any] = {key: index}
+            for column, value in row.items():
+                item[str(column)] = _plain(value)
+            out.append(item)
+        return out
+
+    return {
+        "as_of": _iso(context.as_of.to_pydatetime()) if context.as_of is not None else None,
+        "ranks": {
+            scope: {"top_n": context.top_n[scope], "families": records(frame, "family")}
+            for scope, frame in context.ranks.items()
+        },
+        "leaders": {
+            scope: [
+                {key: _plain(value) for key, value in row.items()}
+                for row in frame.to_dict("records")
+            ]
+            for scope, frame in context.leaders.items()
+        },
+        "pipelines": records(context.pipelines, "pipeline_tag"),
+        "derivatives": records(context.derivatives, "family"),
+        "ecosystem": records(context.ecosystem, "family"),
+    }
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready scalar: ints stay ints, fractions are rounded, missing is None."""
+    if _missing(value):
+        return None
+    if isinstance(value, bool | str):
+        return value
+    number = float(value)
+    return (
+        int(number)
+        if (number.is_integer() and abs(number) >= 1) or number == 0
+        else round(number, 4)
+    )
 
 
 def _group_fields(row: pd.Series) -> dict[str, Any]:
