@@ -117,6 +117,11 @@ def _verdicts(report: Report) -> str:
                 for o in v.scopes
             )
             lines.append(f"Wider scopes — {wider}.")
+        elif claim.kind == "rank" and claim.hub_best_rank is not None:
+            lines.append(
+                "Wider scopes — no Hub-wide data this week (it comes with `hf-monitor collect`; "
+                "imported history has none)."
+            )
         if claim.note:
             lines.append(
                 f"\n<sub>How it is read: {escape(claim.note)} Source: {escape(claim.source.outlet)}, {escape(claim.source.date)}.</sub>"
