@@ -156,13 +156,13 @@ def cmd_status(args: argparse.Namespace) -> int:
       hf-monitor status
       hf-monitor status --runs 30
     """
-    from .lock import is_locked, lock_path_for
+    from .lock import writer_busy
     from .scheduler import next_times
     from .views import render_status
 
     config, store = _open(args)
     now = datetime.now(UTC)
-    busy = is_locked(lock_path_for(config.storage_url()))
+    busy = writer_busy(config.storage_url())
     text = render_status(
         store.recent_runs(args.runs),
         now=now,
@@ -220,11 +220,11 @@ def cmd_import(args: argparse.Namespace) -> int:
       hf-monitor import history.csv
       hf-monitor import ../shared/real-data/*/*.csv
     """
-    from .lock import exclusive, lock_path_for
+    from .lock import writer_lock
 
     config, store = _open(args)
     failed = 0
-    with exclusive(lock_path_for(config.storage_url()), "import"):
+    with writer_lock(config.storage_url(), "import"):
         failed = _import_all(args.files, store, config)
     return 1 if failed else 0
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-from .config import Config
+from .config import Config, Family
 from .errors import ImportRowError, UsageError
 from .store import ModelRow, SnapshotRow, Store
 
@@ -38,6 +38,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 TIMESTAMP_KEYS = ("observed_at", "fetched_at", "snapshot_time", "updated_at", "last_updated")
 DATE_KEYS = ("snapshot_date", "date")
+TIME_KEYS = TIMESTAMP_KEYS + DATE_KEYS
 COUNT_FIELDS = ("downloads_30d", "downloads_all_time", "likes")
 
 
@@ -92,11 +93,13 @@ def parse_file(path: Path, raw: bytes, config: Config) -> tuple[list[SnapshotRow
         raise ImportRowError(f"{path}: no rows to import")
     snapshots: dict[tuple[str, datetime], SnapshotRow] = {}
     models: dict[str, ModelRow] = {}
+    parser = _Parser(config)
     for row in rows:
-        snapshot, model = _parse_row(row, config)
+        snapshot = parser.snapshot(row)
         # The same model at the same moment twice in one file (e.g. in two lists): keep the first.
         snapshots.setdefault((snapshot.model_id, snapshot.observed_at), snapshot)
-        models.setdefault(model.model_id, model)
+        if snapshot.model_id not in models:
+            models[snapshot.model_id] = parser.model(row, snapshot.model_id)
     return list(snapshots.values()), list(models.values())
 
 
@@ -149,35 +152,57 @@ def _object(name: str, where: str, item: Any) -> dict[str, Any]:
     return item
 
 
-def _parse_row(row: _Row, config: Config) -> tuple[SnapshotRow, ModelRow]:
-    values = {key: _pick(row.values, names) for key, names in ALIASES.items()}
-    model_id = values["model_id"]
-    if not model_id:
-        raise ImportRowError(f"{row.where}: missing model_id (or id, modelId)")
-    model_id = str(model_id).strip()
-    try:
-        validate_repo_id(model_id)
-    except HFValidationError:
-        raise ImportRowError(f"{row.where}: invalid model id {model_id!r}") from None
-    observed_at = _observed_at(row)
-    counts: dict[str, Any] = {
-        field: _count(row.where, field, values[field]) for field in COUNT_FIELDS
-    }
-    counts["trending_score"] = _score(row.where, values["trending_score"])
-    if all(v is None for v in counts.values()):
-        raise ImportRowError(f"{row.where}: no counts (downloads_30d, downloads_all_time or likes)")
-    family = config.classify(model_id)
-    author = _text(values["author"]) or model_id.partition("/")[0]
-    model = ModelRow(
-        model_id=model_id,
-        author=author,
-        family=family.id if family else None,
-        origin=family.origin if family else None,
-        pipeline_tag=_text(values["pipeline_tag"]),
-        library_name=_text(values["library_name"]),
-        created_at=_timestamp_or_none(values["created_at"]),
-    )
-    return SnapshotRow(model_id=model_id, observed_at=observed_at, **counts), model
+class _Parser:
+    """Row → snapshot, with what repeats across rows (model ids, capture times) worked out once.
+
+    A history file mentions each model and each capture time many times: validating the id,
+    finding its family and parsing the time once each is what makes big imports fast.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._families: dict[str, Family | None] = {}
+        self._times: dict[tuple[Any, ...], datetime] = {}
+
+    def snapshot(self, row: _Row) -> SnapshotRow:
+        values = row.values
+        model_id = _pick(values, ALIASES["model_id"])
+        if not model_id:
+            raise ImportRowError(f"{row.where}: missing model_id (or id, modelId)")
+        model_id = str(model_id).strip()
+        if model_id not in self._families:
+            try:
+                validate_repo_id(model_id)
+            except HFValidationError:
+                raise ImportRowError(f"{row.where}: invalid model id {model_id!r}") from None
+            self._families[model_id] = self.config.classify(model_id)
+        time_key = tuple(values.get(k) for k in TIME_KEYS)
+        observed_at = self._times.get(time_key)
+        if observed_at is None:
+            observed_at = self._times[time_key] = _observed_at(row)
+        downloads_30d, downloads_all_time, likes = (
+            _count(row.where, field, _pick(values, ALIASES[field])) for field in COUNT_FIELDS
+        )
+        score = _score(row.where, _pick(values, ALIASES["trending_score"]))
+        if downloads_30d is None and downloads_all_time is None and likes is None and score is None:
+            raise ImportRowError(
+                f"{row.where}: no counts (downloads_30d, downloads_all_time or likes)"
+            )
+        return SnapshotRow(model_id, observed_at, downloads_30d, downloads_all_time, likes, score)
+
+    def model(self, row: _Row, model_id: str) -> ModelRow:
+        """The model row, from the first row that mentions the model."""
+        values = row.values
+        family = self._families[model_id]
+        return ModelRow(
+            model_id=model_id,
+            author=_text(_pick(values, ALIASES["author"])) or model_id.partition("/")[0],
+            family=family.id if family else None,
+            origin=family.origin if family else None,
+            pipeline_tag=_text(_pick(values, ALIASES["pipeline_tag"])),
+            library_name=_text(_pick(values, ALIASES["library_name"])),
+            created_at=_timestamp_or_none(_pick(values, ALIASES["created_at"])),
+        )
 
 
 def _pick(values: dict[str, Any], names: tuple[str, ...]) -> Any:

@@ -15,7 +15,7 @@ from .analysis import Week, classify_frame, week_data, week_of
 from .collect import CollectResult, Progress, collect, utc_now
 from .config import Config
 from .hub import build_hub
-from .lock import exclusive, lock_path_for
+from .lock import writer_lock
 from .report import report_week, week_folder
 from .store import open_store
 
@@ -28,7 +28,7 @@ def collect_now(
     progress: Progress | None = None,
 ) -> CollectResult:
     """One collect run under the writer lock (BusyError if another run holds it)."""
-    with exclusive(lock_path_for(config.storage_url()), "collect"):
+    with writer_lock(config.storage_url(), "collect"):
         return _collect(config, now=now, stop=stop, progress=progress)
 
 
@@ -44,7 +44,7 @@ def run_once(
 
     `now` fixes the clock (tests); by default the real time is used.
     """
-    with exclusive(lock_path_for(config.storage_url()), "run"):
+    with writer_lock(config.storage_url(), "run"):
         result = _collect(config, now=now, stop=stop, progress=progress)
         return result, report_completed_week(config, now or utc_now(), force=force)
 

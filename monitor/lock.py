@@ -1,8 +1,12 @@
-"""One writer at a time: an OS-level lock next to the SQLite file.
+"""One writer at a time per database.
 
-`flock` locks belong to the open file: the kernel drops them when the process exits, however it
-exits (even `kill -9`), so a stale lock can never block the next run. The holder writes its PID
-and start time into the file so a refused run can say who is busy.
+* SQLite: an `flock` lock on `<db file>.lock`. `flock` locks belong to the open file: the kernel
+  drops them when the process exits, however it exits (even `kill -9`), so a stale lock can
+  never block the next run. The holder writes its PID and start time into the file so a refused
+  run can say who is busy.
+* PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`), keyed by the schema the
+  tables live in, held on a connection of its own. The server drops it when that connection
+  ends, also when the process is killed. The connection's `application_name` names the holder.
 """
 
 from __future__ import annotations
@@ -14,7 +18,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import MonitorError
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from .errors import MonitorError, StoreError
+
+LOCK_NAME = "hf-monitor writer"
+_KEY = "hashtext(current_schema() || '/hf-monitor-writer')"
 
 
 class BusyError(MonitorError):
@@ -32,8 +44,79 @@ def lock_path_for(storage_url: str) -> Path | None:
 
 
 @contextmanager
+def writer_lock(storage_url: str, what: str = "collect") -> Iterator[None]:
+    """Hold the database's writer lock for the block, or raise BusyError at once."""
+    if storage_url.startswith("postgresql"):
+        with _advisory(storage_url, what):
+            yield
+        return
+    with exclusive(lock_path_for(storage_url), what):
+        yield
+
+
+def writer_busy(storage_url: str) -> bool:
+    """True while some process holds the database's writer lock."""
+    if storage_url.startswith("postgresql"):
+        with _connect(storage_url, "hf-monitor status") as conn:
+            free = conn.execute(text(f"SELECT pg_try_advisory_lock({_KEY})")).scalar_one()
+            if free:
+                conn.execute(text(f"SELECT pg_advisory_unlock({_KEY})"))
+            return not free
+    return is_locked(lock_path_for(storage_url))
+
+
+@contextmanager
+def _advisory(storage_url: str, what: str) -> Iterator[None]:
+    name = f"{LOCK_NAME} pid {os.getpid()}"
+    with _connect(storage_url, name) as conn:
+        if not conn.execute(text(f"SELECT pg_try_advisory_lock({_KEY})")).scalar_one():
+            holder = conn.execute(
+                text(
+                    "SELECT application_name, backend_start FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND application_name LIKE :name "
+                    "ORDER BY backend_start LIMIT 1"
+                ),
+                {"name": f"{LOCK_NAME} pid %"},
+            ).first()
+            who = (
+                f"{holder[0].removeprefix(LOCK_NAME + ' ')} since "
+                f"{holder[1].astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+                if holder
+                else "another process"
+            )
+            raise BusyError(f"another run is busy with this database ({who}); {what} skipped")
+        try:
+            yield
+        finally:
+            conn.execute(text(f"SELECT pg_advisory_unlock({_KEY})"))
+
+
+@contextmanager
+def _connect(storage_url: str, application_name: str) -> Iterator[Connection]:
+    from .store import display_url, driver_url, first_line
+
+    engine = create_engine(
+        driver_url(storage_url),
+        poolclass=NullPool,
+        connect_args={"application_name": application_name},
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        try:
+            conn = engine.connect()
+        except OperationalError as exc:
+            raise StoreError(
+                f"{display_url(storage_url)}: cannot connect: {first_line(exc)}"
+            ) from None
+        with conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+@contextmanager
 def exclusive(path: Path | None, what: str = "collect") -> Iterator[None]:
-    """Hold the lock for the duration of the block, or raise BusyError at once."""
+    """Hold the file lock for the duration of the block, or raise BusyError at once."""
     if path is None:
         yield
         return
@@ -64,7 +147,7 @@ def exclusive(path: Path | None, what: str = "collect") -> Iterator[None]:
 
 
 def is_locked(path: Path | None) -> bool:
-    """True while some process holds the lock (used to tell running from interrupted runs)."""
+    """True while some process holds the file lock."""
     if path is None or not path.exists():
         return False
     with path.open("a+", encoding="utf-8") as handle:

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from .errors import StoreError
 
@@ -506,12 +507,27 @@ def utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def driver_url(url: str) -> str:
+    """`postgresql://…` means psycopg 3 (SQLAlchemy would otherwise look for psycopg2)."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
 def open_store(url: str) -> Store:
     """Open (creating if needed) and migrate the database at `url`."""
     is_sqlite = url.startswith("sqlite")
     if is_sqlite:
         _prepare_sqlite_path(url)
-    engine = create_engine(url, future=True)
+    try:
+        # A CLI run or a daemon job makes a handful of queries: a pool would only keep
+        # PostgreSQL connections idle between runs.
+        pool = {} if is_sqlite else {"poolclass": NullPool}
+        engine = create_engine(driver_url(url), future=True, **pool)
+    except ImportError:
+        raise StoreError(
+            "PostgreSQL needs psycopg: pip install 'hf-popularity-monitor[postgresql]'"
+        ) from None
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
@@ -519,9 +535,9 @@ def open_store(url: str) -> Store:
     except StoreError:
         raise
     except (DatabaseError, OperationalError) as exc:
-        raise StoreError(f"{_display(url)}: cannot use database: {_first_line(exc)}") from None
+        raise StoreError(f"{display_url(url)}: cannot use database: {first_line(exc)}") from None
     except SQLAlchemyError as exc:  # pragma: no cover - driver-specific surprises
-        raise StoreError(f"{_display(url)}: database error: {_first_line(exc)}") from None
+        raise StoreError(f"{display_url(url)}: database error: {first_line(exc)}") from None
     return Store(engine)
 
 
@@ -531,14 +547,14 @@ def migrate(engine: Engine) -> None:
         tables = set(inspect(conn).get_table_names())
         if tables and "schema_migrations" not in tables:
             raise StoreError(
-                f"{_display(str(engine.url))}: not an hf-monitor database "
+                f"{display_url(str(engine.url))}: not an hf-monitor database "
                 f"(it has tables {', '.join(sorted(tables)[:3])}…); point storage.url elsewhere"
             )
         schema_migrations.create(conn, checkfirst=True)
         done = set(conn.execute(select(schema_migrations.c.version)).scalars())
     if done and max(done) > SCHEMA_VERSION:
         raise StoreError(
-            f"{_display(str(engine.url))}: database schema v{max(done)} is newer than this "
+            f"{display_url(str(engine.url))}: database schema v{max(done)} is newer than this "
             f"program (v{SCHEMA_VERSION}); upgrade hf-popularity-monitor"
         )
     for version, name, apply in MIGRATIONS:
@@ -575,7 +591,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _display(url: str) -> str:
+def display_url(url: str) -> str:
     """The URL without a password, for messages."""
     if url.startswith("sqlite"):
         return url.partition(":///")[2] or url
@@ -586,6 +602,6 @@ def _display(url: str) -> str:
     return f"{scheme}://{creds.split(':')[0]}@{tail}"
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     return str(orig).splitlines()[0] if str(orig) else type(orig).__name__

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from monitor.config import Config, load_config
 from monitor.fakehub import FakeHub, recorded_days
@@ -81,10 +85,12 @@ def fake_hub(days: dict[date, list[dict[str, Any]]]) -> Iterator[FakeHub]:
         yield hub
 
 
-def write_config(folder: Path, families: str, extra: str = "") -> Path:
+def write_config(
+    folder: Path, families: str, extra: str = "", storage: str = "sqlite:///data/monitor.db"
+) -> Path:
     """A config file in `folder` with the given `families:` block (YAML, dedented)."""
     path = folder / "config.yaml"
-    text = "storage:\n  url: sqlite:///data/monitor.db\n" + textwrap.dedent(extra)
+    text = f"storage:\n  url: '{storage}'\n" + textwrap.dedent(extra)
     if "context:" not in extra:  # Hub-wide context has tests of its own
         text += "context:\n  enabled: false\n"
     text += "families:\n" + textwrap.indent(textwrap.dedent(families), "  ")
@@ -120,9 +126,46 @@ SMALL_FAMILIES = """\
 """
 
 
+# --- storage: every test that asks for `storage_url` runs on SQLite and on PostgreSQL ---------
+
+PG_ENV = "HF_MONITOR_TEST_PG"  # e.g. the URL printed by .ci/postgres.sh
+REQUIRE_PG_ENV = "HF_MONITOR_REQUIRE_PG"  # CI sets it: a missing server fails instead of skipping
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get(REQUIRE_PG_ENV):
+            pytest.fail(f"{REQUIRE_PG_ENV} is set but {PG_ENV} is not")
+        pytest.skip(f"no PostgreSQL: set {PG_ENV} (export {PG_ENV}=$(.ci/postgres.sh))")
+    return url
+
+
 @pytest.fixture
-def small_config(tmp_path: Path) -> Config:
-    return load_config(write_config(tmp_path, SMALL_FAMILIES))
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A URL whose tables live in a fresh schema of the test server, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in pg_server else "?"
+    yield f"{pg_server}{separator}options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return "sqlite:///data/monitor.db"  # relative: next to the test's config file
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def small_config(tmp_path: Path, storage_url: str) -> Config:
+    return load_config(write_config(tmp_path, SMALL_FAMILIES, storage=storage_url))
 
 
 @pytest.fixture

@@ -78,14 +78,18 @@ HUB = [
 T1 = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)  # Thursday of 2026-W34
 
 
-def setup(tmp_path: Path, budget: int = 10):
-    extra = CONTEXT.format(budget=budget, claims=REPO / "seeds" / "claims.yaml")
-    config = load_config(write_config(tmp_path, FAMILIES, extra))
-    return config, open_store(config.storage_url())
+@pytest.fixture
+def setup(tmp_path: Path, storage_url: str):
+    def configured(budget: int = 10):
+        extra = CONTEXT.format(budget=budget, claims=REPO / "seeds" / "claims.yaml")
+        config = load_config(write_config(tmp_path, FAMILIES, extra, storage=storage_url))
+        return config, open_store(config.storage_url())
+
+    return configured
 
 
-def test_context_is_collected_with_exact_numbers(tmp_path: Path) -> None:
-    config, store = setup(tmp_path)
+def test_context_is_collected_with_exact_numbers(setup) -> None:
+    config, store = setup()
     with FakeHub([dict(m) for m in HUB]) as hub:
         result = collect(config, store, build_hub(hub.url, timeout=5, page_size=1000), lambda: T1)
     # 3 author listings + 2 rankings + 3 model trees + 3 derivative listings
@@ -137,8 +141,8 @@ def test_context_is_collected_with_exact_numbers(tmp_path: Path) -> None:
     assert not eco["truncated"].any()
 
 
-def test_the_ecosystem_budget_is_respected(tmp_path: Path) -> None:
-    config, store = setup(tmp_path, budget=1)
+def test_the_ecosystem_budget_is_respected(setup) -> None:
+    config, store = setup(budget=1)
     with FakeHub([dict(m) for m in HUB]) as hub:
         result = collect(config, store, build_hub(hub.url, timeout=5, page_size=1000), lambda: T1)
         listings = [p for p in hub.state.requests if "filter=base_model" in p]
@@ -147,10 +151,10 @@ def test_the_ecosystem_budget_is_respected(tmp_path: Path) -> None:
     assert list(store.context_frame(tables.ecosystem).base_model_id) == ["Qwen/A"]
 
 
-def test_a_failing_context_request_is_recorded_and_the_rest_kept(tmp_path: Path, vtime) -> None:
+def test_a_failing_context_request_is_recorded_and_the_rest_kept(setup, vtime) -> None:
     from monitor.fakehub import Fault
 
-    config, store = setup(tmp_path)
+    config, store = setup()
     with FakeHub([dict(m) for m in HUB]) as hub:
         hub.state.faults.append(Fault("pipeline_tag=text-generation", status=404))
         result = collect(config, store, build_hub(hub.url, timeout=5, page_size=1000), lambda: T1)
@@ -161,9 +165,9 @@ def test_a_failing_context_request_is_recorded_and_the_rest_kept(tmp_path: Path,
 
 
 def test_report_states_the_three_scopes_with_hand_computed_numbers(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config, store = setup(tmp_path)
+    config, store = setup()
     path = config.path
     week2 = [dict(m) for m in HUB]
     with FakeHub(week2) as hub:
@@ -226,8 +230,8 @@ def test_report_states_the_three_scopes_with_hand_computed_numbers(
     assert "Wider scopes — whole Hub: ✅ supported" in text
 
 
-def test_context_tables_export_with_family(tmp_path: Path) -> None:
-    config, store = setup(tmp_path)
+def test_context_tables_export_with_family(setup, tmp_path: Path) -> None:
+    config, store = setup()
     with FakeHub([dict(m) for m in HUB]) as hub:
         collect(config, store, build_hub(hub.url, timeout=5, page_size=1000), lambda: T1)
     out = tmp_path / "ranks.parquet"

@@ -16,8 +16,8 @@ from .conftest import SMALL_FAMILIES, write_config
 
 
 @pytest.fixture
-def config_path(tmp_path: Path) -> Path:
-    return write_config(tmp_path, SMALL_FAMILIES)
+def config_path(tmp_path: Path, storage_url: str) -> Path:
+    return write_config(tmp_path, SMALL_FAMILIES, storage=storage_url)
 
 
 def snapshots(config_path: Path):

@@ -1,4 +1,5 @@
-"""Storage on real SQLite: schema, migrations, foreign or newer databases, run transactions."""
+"""Storage on real SQLite and PostgreSQL: schema, migrations, foreign or newer databases, run
+transactions."""
 
 from __future__ import annotations
 
@@ -17,8 +18,13 @@ from monitor.store import SCHEMA_VERSION, ModelRow, SnapshotRow, open_store
 T0 = datetime(2026, 8, 22, 12, 40, tzinfo=UTC)
 
 
-def test_schema_and_recorded_migrations(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path}/m.db")
+@pytest.fixture
+def url(storage_url: str, tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/m.db" if storage_url.startswith("sqlite") else storage_url
+
+
+def test_schema_and_recorded_migrations(url: str) -> None:
+    store = open_store(url)
     names = set(inspect(store.engine).get_table_names())
     assert names == {
         "schema_migrations", "runs", "run_errors", "models", "snapshots", "imports",
@@ -40,15 +46,14 @@ def test_schema_and_recorded_migrations(tmp_path: Path) -> None:
         "likes",
         "trending_score",
     ]
-    open_store(f"sqlite:///{tmp_path}/m.db")  # reopening applies nothing twice
+    open_store(url)  # reopening applies nothing twice
     with store.engine.connect() as conn:
         assert conn.execute(select(tables.schema_migrations)).all().__len__() == 2
 
 
 def test_an_older_database_is_migrated_with_its_data(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{tmp_path}/m.db"
     monkeypatch.setattr(tables, "MIGRATIONS", tables.MIGRATIONS[:1])
     old = open_store(url)
     run_id = old.begin_run("collect", "http://hub", T0)
@@ -59,8 +64,8 @@ def test_an_older_database_is_migrated_with_its_data(
     assert [r.id for r in store.recent_runs()] == [run_id]
 
 
-def test_run_is_written_whole_and_snapshots_are_unique(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path}/m.db")
+def test_run_is_written_whole_and_snapshots_are_unique(url: str) -> None:
+    store = open_store(url)
     run = store.begin_run("collect", "http://hub", T0)
     assert store.recent_runs()[0].status == "running"
     model = ModelRow("Qwen/Qwen3-8B", "Qwen", "qwen", "CN", "text-generation", "transformers", None)
@@ -78,15 +83,15 @@ def test_run_is_written_whole_and_snapshots_are_unique(tmp_path: Path) -> None:
     )
     with store.engine.connect() as conn:
         rows = conn.execute(select(tables.snapshots)).all()
-    assert [tuple(r)[2:] for r in rows] == [
-        ("Qwen/Qwen3-8B", T0.replace(tzinfo=None), 100, 1000, 5, 1)
+    assert [(*r[2:3], tables.utc(r[3]), *r[4:]) for r in rows] == [
+        ("Qwen/Qwen3-8B", T0, 100, 1000, 5, 1)
     ]
     [_latest, first] = store.recent_runs()
     assert (first.status, first.models, first.requests, first.seconds) == ("ok", 1, 3, 0.0)
 
 
-def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path}/m.db")
+def test_a_failed_write_leaves_nothing_behind(url: str) -> None:
+    store = open_store(url)
     run = store.begin_run("collect", "http://hub", T0)
     model = ModelRow("Qwen/Qwen3-8B", "Qwen", "qwen", "CN")
     good = SnapshotRow("Qwen/Qwen3-8B", T0, 100, 1000, 5, 1)
