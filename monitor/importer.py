@@ -52,10 +52,11 @@ class ImportResult:
     run_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Row:
     where: str  # "file:line" for messages
     values: dict[str, Any]
+    columns: tuple[str, ...] | None = None  # a CSV header, shared by all rows of the file
 
 
 def import_file(path: Path, store: Store, config: Config, now: datetime) -> ImportResult:
@@ -107,9 +108,13 @@ def _rows(path: Path, text: str) -> Iterator[_Row]:
     stripped = text.lstrip()
     name = path.name
     if path.suffix.lower() == ".csv" or stripped[:1] not in ("[", "{"):
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.reader(io.StringIO(text))
+        header = tuple(next(reader, ()))
         for record in reader:
-            yield _Row(f"{name}:{reader.line_num}", dict(record))
+            if record:
+                yield _Row(
+                    f"{name}:{reader.line_num}", dict(zip(header, record, strict=False)), header
+                )
         return
     if stripped.startswith("["):
         items = _load_json(name, text)
@@ -163,10 +168,25 @@ class _Parser:
         self.config = config
         self._families: dict[str, Family | None] = {}
         self._times: dict[tuple[Any, ...], datetime] = {}
+        self._header: tuple[str, ...] | None = None
+        self._aliases = ALIASES
+        self._time_keys = TIME_KEYS
+
+    def _names_for(self, row: _Row) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+        """The aliases and time columns worth looking at: for a CSV, those in its header."""
+        if row.columns is None:
+            return ALIASES, TIME_KEYS
+        if row.columns is not self._header:
+            present = set(row.columns)
+            self._header = row.columns
+            self._aliases = {k: tuple(n for n in v if n in present) for k, v in ALIASES.items()}
+            self._time_keys = tuple(k for k in TIME_KEYS if k in present)
+        return self._aliases, self._time_keys
 
     def snapshot(self, row: _Row) -> SnapshotRow:
         values = row.values
-        model_id = _pick(values, ALIASES["model_id"])
+        aliases, time_keys = self._names_for(row)
+        model_id = _pick(values, aliases["model_id"])
         if not model_id:
             raise ImportRowError(f"{row.where}: missing model_id (or id, modelId)")
         model_id = str(model_id).strip()
@@ -176,14 +196,14 @@ class _Parser:
             except HFValidationError:
                 raise ImportRowError(f"{row.where}: invalid model id {model_id!r}") from None
             self._families[model_id] = self.config.classify(model_id)
-        time_key = tuple(values.get(k) for k in TIME_KEYS)
+        time_key = tuple([values.get(k) for k in time_keys])
         observed_at = self._times.get(time_key)
         if observed_at is None:
             observed_at = self._times[time_key] = _observed_at(row)
-        downloads_30d, downloads_all_time, likes = (
-            _count(row.where, field, _pick(values, ALIASES[field])) for field in COUNT_FIELDS
-        )
-        score = _score(row.where, _pick(values, ALIASES["trending_score"]))
+        downloads_30d, downloads_all_time, likes = [
+            _count(row.where, field, _pick(values, aliases[field])) for field in COUNT_FIELDS
+        ]
+        score = _score(row.where, _pick(values, aliases["trending_score"]))
         if downloads_30d is None and downloads_all_time is None and likes is None and score is None:
             raise ImportRowError(
                 f"{row.where}: no counts (downloads_30d, downloads_all_time or likes)"
@@ -206,6 +226,9 @@ class _Parser:
 
 
 def _pick(values: dict[str, Any], names: tuple[str, ...]) -> Any:
+    if len(names) == 1:  # the usual case for a CSV: one column per field
+        value = values.get(names[0])
+        return None if value == "" else value
     for name in names:
         value = values.get(name)
         if value not in (None, ""):
@@ -247,6 +270,8 @@ def _timestamp_or_none(value: Any) -> datetime | None:
 def _count(where: str, field: str, value: Any) -> int | None:
     if value is None or value == "":
         return None
+    if type(value) is str and value.isascii() and value.isdigit():  # the usual, fast case
+        return int(value)
     if isinstance(value, bool):
         raise ImportRowError(f"{where}: {field}: {value!r} is not a whole number")
     if isinstance(value, int):
