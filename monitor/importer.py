@@ -170,7 +170,7 @@ class _Parser:
         self._times: dict[tuple[Any, ...], datetime] = {}
         self._header: tuple[str, ...] | None = None
         self._aliases = ALIASES
-        self._time_keys = TIME_KEYS
+        self._time_keys: tuple[str, ...] = TIME_KEYS
 
     def _names_for(self, row: _Row) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
         """The aliases and time columns worth looking at: for a CSV, those in its header."""
