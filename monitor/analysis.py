@@ -26,6 +26,7 @@ import pandas as pd
 from .config import Config
 from .errors import UsageError
 
+CHART_DAYS = 84  # daily series (charts) cover the twelve weeks up to a report's as-of time
 MOVER_FLOOR = 10_000  # a relative change is only shown from this many 30-day downloads on
 METRICS = ("downloads_30d", "likes", "downloads_all_time")
 
@@ -89,13 +90,6 @@ def parse_week(label: str) -> Week:
 def week_of(moment: datetime) -> Week:
     iso = moment.astimezone(UTC).isocalendar()
     return parse_week(f"{iso.year}-W{iso.week:02d}")
-
-
-def weeks_with_data(frame: pd.DataFrame) -> list[Week]:
-    """Every ISO week with at least one watched snapshot, oldest first."""
-    watched = frame[frame["family"].notna()]
-    labels = {week_of(ts.to_pydatetime()).label for ts in watched["observed_at"]}
-    return [parse_week(label) for label in sorted(labels)]
 
 
 @dataclass(frozen=True)
@@ -315,7 +309,7 @@ def freshness(frame: pd.DataFrame, week: Week) -> Freshness:
 
 
 def daily_totals(
-    frame: pd.DataFrame, metric: str, by: str, until: datetime, days: int = 84
+    frame: pd.DataFrame, metric: str, by: str, until: datetime, days: int = CHART_DAYS
 ) -> pd.DataFrame:
     """Per UTC day (rows) and group (columns): the sum of each model's last value that day."""
     watched = frame[frame["family"].notna() & frame[metric].notna()]

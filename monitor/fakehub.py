@@ -118,6 +118,7 @@ class FakeHubState:
     renames: dict[str, str] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     max_page_size: int = MAX_PAGE_SIZE
+    latency: float = 0.0  # seconds added to every answer (benchmarks: a realistic round trip)
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # The API rate limit: a fixed window, counted per request as on the Hub. `quota` None means
@@ -225,6 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.state.requests.append(self.path)
             self.state.authorized_requests += bool(self.headers.get("authorization"))
         path = split.path
+        if self.state.latency:
+            time.sleep(self.state.latency)
         self._limit = self._count_request()
         if self._limit[0] < 0:
             with self.state.lock:

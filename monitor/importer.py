@@ -89,18 +89,17 @@ def parse_file(path: Path, raw: bytes, config: Config) -> tuple[list[SnapshotRow
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRowError(f"{path}: not UTF-8 text") from None
-    rows = list(_rows(path, text))
-    if not rows:
-        raise ImportRowError(f"{path}: no rows to import")
     snapshots: dict[tuple[str, datetime], SnapshotRow] = {}
     models: dict[str, ModelRow] = {}
     parser = _Parser(config)
-    for row in rows:
+    for row in _rows(path, text):  # one row at a time: a year of history is millions
         snapshot = parser.snapshot(row)
         # The same model at the same moment twice in one file (e.g. in two lists): keep the first.
         snapshots.setdefault((snapshot.model_id, snapshot.observed_at), snapshot)
         if snapshot.model_id not in models:
             models[snapshot.model_id] = parser.model(row, snapshot.model_id)
+    if not snapshots:
+        raise ImportRowError(f"{path}: no rows to import")
     return list(snapshots.values()), list(models.values())
 
 

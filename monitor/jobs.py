@@ -16,7 +16,7 @@ from .collect import CollectResult, Progress, collect, utc_now
 from .config import Config
 from .hub import build_hub
 from .lock import writer_lock
-from .report import report_week, week_folder
+from .report import report_week, week_folder, week_snapshots
 from .store import open_store
 
 
@@ -92,7 +92,7 @@ def report_completed_week(config: Config, now: datetime, *, force: bool = False)
     if (folder / "summary.json").exists() and not force:
         return WeeklyReport(week, "exists", folder)
     store = open_store(config.storage_url())
-    snapshots = store.snapshots_frame()
+    snapshots = week_snapshots(store, week)
     if week_data(classify_frame(snapshots, config), week).empty:
         return WeeklyReport(week, "no-data", None)
     _report, written = report_week(store, config, week, out_dir)

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import charts
 from .analysis import (
+    CHART_DAYS,
     MOVER_FLOOR,
     Freshness,
     Week,
@@ -33,7 +34,6 @@ from .analysis import (
     shares,
     top_models,
     week_data,
-    weeks_with_data,
 )
 from .claims import METRIC_LABELS, Claim, Outcome, Verdict, judge, load_claims
 from .config import Config
@@ -78,24 +78,23 @@ class Report:
         return self.cur.as_of
 
 
-def pick_week(frame: pd.DataFrame, label: str | None) -> Week:
+def pick_week(store: Store, label: str | None) -> Week:
     """The requested week, or the latest week with watched data."""
-    from .analysis import parse_week
+    from .analysis import parse_week, week_of
 
-    weeks = weeks_with_data(frame)
-    if not weeks:
+    if label is not None:
+        return parse_week(label)
+    latest = store.latest_watched_time()
+    if latest is None:
         raise NoDataError(
             "no snapshots of watched models yet: run `hf-monitor collect` or `hf-monitor import FILE`"
         )
-    if label is None:
-        return weeks[-1]
-    week = parse_week(label)
-    if week.label not in {w.label for w in weeks}:
-        have = ", ".join(w.label for w in weeks[-6:])
-        raise NoDataError(
-            f"no snapshots of watched models in {week.label} (weeks with data: … {have})"
-        )
-    return week
+    return week_of(latest)
+
+
+def week_snapshots(store: Store, week: Week) -> pd.DataFrame:
+    """What a week's report reads: that week, the one before and the charts' span."""
+    return store.snapshots_frame(since=week.end - timedelta(days=CHART_DAYS + 7), until=week.end)
 
 
 def report_week(
@@ -103,9 +102,9 @@ def report_week(
 ) -> tuple[Report, Path]:
     """Build and write one week's report from the store (`week` None: the latest with data)."""
     claims = load_claims(config.claims_path(), config)
-    snapshots = store.snapshots_frame()
     if not isinstance(week, Week):
-        week = pick_week(classify_frame(snapshots, config), week)
+        week = pick_week(store, week)
+    snapshots = week_snapshots(store, week)
     frames = ContextFrames(
         ranks=store.context_frame(hub_ranks),
         derivatives=store.context_frame(derivatives),

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     case,
+    cast,
     create_engine,
     event,
     func,
@@ -193,7 +194,7 @@ class ModelRow:
     created_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # millions of them in a big import
 class SnapshotRow:
     model_id: str
     observed_at: datetime
@@ -384,11 +385,16 @@ class Store:
 
     # --- reads for analysis and export ----------------------------------------------------
 
-    def snapshots_frame(self) -> pd.DataFrame:
-        """Every snapshot joined with its model: one row per (model, observation)."""
+    def snapshots_frame(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> pd.DataFrame:
+        """Snapshots joined with their model, one row per (model, observation), oldest first;
+        only those observed in [`since`, `until`) when given (a report reads weeks, not years)."""
         query = (
             select(
-                snapshots.c.observed_at,
+                # Times as text, parsed by pandas in one go: per-row datetime objects were
+                # most of the cost of reading a year of history.
+                cast(snapshots.c.observed_at, String).label("observed_at"),
                 snapshots.c.model_id,
                 models.c.author,
                 models.c.family,
@@ -398,18 +404,22 @@ class Store:
                 snapshots.c.likes,
                 snapshots.c.trending_score,
                 models.c.pipeline_tag,
-                models.c.created_at,
+                cast(models.c.created_at, String).label("created_at"),
                 snapshots.c.run_id,
             )
             .join(models, models.c.model_id == snapshots.c.model_id)
             .order_by(snapshots.c.observed_at, snapshots.c.model_id)
         )
+        if since is not None:
+            query = query.where(snapshots.c.observed_at >= since)
+        if until is not None:
+            query = query.where(snapshots.c.observed_at < until)
         with self.engine.connect() as conn:
             frame = pd.DataFrame(
                 conn.execute(query).all(), columns=[c.name for c in query.selected_columns]
             )
         for column in ("observed_at", "created_at"):
-            frame[column] = pd.to_datetime(frame[column], utc=True)
+            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
         for column in ("downloads_30d", "downloads_all_time", "likes"):
             frame[column] = frame[column].astype("Int64")
         frame["trending_score"] = frame["trending_score"].astype("Float64")
@@ -422,6 +432,17 @@ class Store:
             frame = pd.DataFrame(conn.execute(query).all(), columns=list(table.c.keys()))
         frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
         return frame.drop(columns=["id"])
+
+    def latest_watched_time(self) -> datetime | None:
+        """When the newest snapshot of a model stored with a family was taken."""
+        query = (
+            select(func.max(snapshots.c.observed_at))
+            .join(models, models.c.model_id == snapshots.c.model_id)
+            .where(models.c.family.is_not(None))
+        )
+        with self.engine.connect() as conn:
+            latest = conn.execute(query).scalar()
+        return utc(latest) if latest is not None else None
 
     def latest_snapshots(self) -> pd.DataFrame:
         """The newest snapshot of each model, with family and origin."""

@@ -22,7 +22,7 @@ from monitor.cli import main
 from monitor.collect import Fetched, save_run
 from monitor.config import load_config
 from monitor.fakehub import FakeHub, Fault
-from monitor.hub import parse_model
+from monitor.hub import EXPAND, parse_model
 from monitor.store import open_store
 
 from .conftest import REPO, SMALL_FAMILIES, VirtualTime, write_config
@@ -90,20 +90,7 @@ def test_kill_9_at_any_moment_leaves_a_consistent_store(
 
 # --- random records through parsing and storage ---------------------------------------------
 
-FIELDS = (
-    "downloads",
-    "downloadsAllTime",
-    "likes",
-    "trendingScore",
-    "createdAt",
-    "lastModified",
-    "pipeline_tag",
-    "library_name",
-    "tags",
-    "gated",
-    "author",
-    "childrenModelCount",
-)
+FIELDS = (*EXPAND, "author", "childrenModelCount")  # what we ask for, and two we don't
 anything = st.one_of(
     st.none(),
     st.booleans(),
