@@ -39,7 +39,10 @@ def classify_frame(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
     """
     out = frame.copy()
     origins = {f.id: f.origin for f in config.families}
-    stored = dict(zip(out["model_id"], out.get("family", pd.Series(dtype=object)), strict=False))
+    stored: dict[str, str | None] = {}
+    if "family" in out:
+        firsts = out.drop_duplicates("model_id")  # one row per model, not per snapshot
+        stored = dict(zip(firsts["model_id"], firsts["family"], strict=True))
     mapping: dict[str, str | None] = {}
     for model_id in out["model_id"].unique():
         family = config.classify(model_id)

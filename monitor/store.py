@@ -415,9 +415,9 @@ class Store:
         if until is not None:
             query = query.where(snapshots.c.observed_at < until)
         with self.engine.connect() as conn:
-            frame = pd.DataFrame(
-                conn.execute(query).all(), columns=[c.name for c in query.selected_columns]
-            )
+            # plain tuples: pandas inspects SQLAlchemy rows one attribute lookup at a time
+            rows = [tuple(row) for row in conn.execute(query)]
+        frame = pd.DataFrame(rows, columns=[c.name for c in query.selected_columns])
         for column in ("observed_at", "created_at"):
             frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
         for column in ("downloads_30d", "downloads_all_time", "likes"):
