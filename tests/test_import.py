@@ -12,7 +12,7 @@ from monitor.cli import main
 from monitor.config import load_config
 from monitor.store import open_store
 
-from .conftest import SMALL_FAMILIES, write_config
+from .conftest import DATA, SMALL_FAMILIES, write_config
 
 
 @pytest.fixture
@@ -157,3 +157,17 @@ def test_every_shared_real_data_file_imports_as_it_is(config_path: Path) -> None
         pytest.skip("shared/real-data is not next to this checkout")
     assert run(config_path, *map(str, files)) == 0
     assert len(snapshots(config_path)) > 20_000
+
+
+def test_the_fast_csv_path_reads_exactly_what_the_general_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor import importer
+
+    config = load_config(write_config(tmp_path, SMALL_FAMILIES))
+    path = DATA / "two_weeks.csv"
+    fast = importer._plain_csv(path, path.read_text(), config)
+    assert fast is not None  # a plain file: the fast path takes it
+    monkeypatch.setattr(importer, "_plain_csv", lambda *args: None)
+    general = importer.parse_file(path, path.read_bytes(), config)
+    assert fast == general and len(fast[0]) == 20  # every row of the file
