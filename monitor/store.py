@@ -519,7 +519,8 @@ def _insert_snapshots(conn: Connection, run_id: int, rows: Sequence[SnapshotRow]
     """
     if not rows:
         return
-    process = snapshots.c.observed_at.type.bind_processor(conn.dialect)
+    column_type = snapshots.c.observed_at.type
+    process = column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     stamps: dict[datetime, Any] = {}
     for row in rows:
         if row.observed_at not in stamps:

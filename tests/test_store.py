@@ -4,7 +4,7 @@ transactions."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,6 +88,21 @@ def test_run_is_written_whole_and_snapshots_are_unique(url: str) -> None:
     ]
     [_latest, first] = store.recent_runs()
     assert (first.status, first.models, first.requests, first.seconds) == ("ok", 1, 3, 0.0)
+
+
+def test_bulk_written_times_are_stored_as_sqlalchemy_writes_them(tmp_path: Path) -> None:
+    """The bulk insert bypasses SQLAlchemy's parameters; its times must still compare and
+    conflict with times SQLAlchemy writes (SQLite keeps them as text)."""
+    store = open_store(f"sqlite:///{tmp_path}/m.db")
+    run = store.begin_run("collect", "http://hub", T0)
+    model = ModelRow("Qwen/Qwen3-8B", "Qwen", "qwen", "CN")
+    snap = SnapshotRow("Qwen/Qwen3-8B", T0, 100, 1000, 5, 1)
+    store.finish_run(run, finished_at=T0, status="ok", model_rows=[model], snapshot_rows=[snap])
+    with sqlite3.connect(tmp_path / "m.db") as conn:
+        [(stored,)] = conn.execute("SELECT observed_at FROM snapshots").fetchall()
+        [(started,)] = conn.execute("SELECT started_at FROM runs").fetchall()
+    assert stored == started == "2026-08-22 12:40:00.000000"
+    assert len(store.snapshots_frame(since=T0, until=T0 + timedelta(seconds=1))) == 1
 
 
 def test_a_failed_write_leaves_nothing_behind(url: str) -> None:
