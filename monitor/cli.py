@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Config, default_config_path, load_config
-from .errors import MonitorError
+from .errors import MonitorError, UsageError
 from .store import Store, open_store
 
 if TYPE_CHECKING:
@@ -216,26 +216,32 @@ def cmd_import(args: argparse.Namespace) -> int:
     likes, trending_score (trendingScore); optional pipeline_tag, library_name, created_at,
     author. Re-importing a file adds nothing.
 
+    With --hub-top N the file is known to hold the Hub's N most downloaded models at each
+    capture (say, a daily top-300 list): their Hub-wide ranks are stored as well.
+
     Example:
       hf-monitor import history.csv
       hf-monitor import ../shared/real-data/*/*.csv
+      hf-monitor import --hub-top 300 daily_top300.csv
     """
     from .lock import writer_lock
 
+    if args.hub_top is not None and args.hub_top < 1:
+        raise UsageError("--hub-top must be a positive number of models")
     config, store = _open(args)
     failed = 0
     with writer_lock(config.storage_url(), "import"):
-        failed = _import_all(args.files, store, config)
+        failed = _import_all(args.files, store, config, args.hub_top)
     return 1 if failed else 0
 
 
-def _import_all(files: list[Path], store: Store, config: Config) -> int:
+def _import_all(files: list[Path], store: Store, config: Config, hub_top: int | None) -> int:
     from .importer import import_file
 
     failed = 0
     for path in files:
         try:
-            result = import_file(path, store, config, datetime.now(UTC))
+            result = import_file(path, store, config, datetime.now(UTC), hub_top)
         except MonitorError as exc:
             print(f"{PROG}: error: {exc}", file=sys.stderr)
             failed += 1
@@ -328,6 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp = _add(sub, "import", cmd_import)
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument(
+        "--hub-top",
+        type=int,
+        metavar="N",
+        help="the files hold the Hub's N most downloaded models at each capture: store their ranks",
+    )
     demo = _add(sub, "demo", cmd_demo)
     demo.add_argument("--out", type=Path, help="reports folder (default: a new temporary folder)")
     return parser
@@ -392,8 +404,6 @@ def _progress() -> Callable[[str], None] | None:
 
 
 def _no_family(family_id: str, config: Config) -> None:
-    from .errors import UsageError
-
     known = ", ".join(f.id for f in config.families)
     raise UsageError(f"no family {family_id!r} in {config.path.name} (known: {known})")
 

@@ -51,13 +51,16 @@ class HubContext:
 
 
 def latest_capture(frame: pd.DataFrame, week: Week) -> pd.DataFrame:
-    """The rows of the latest run inside `week` (empty when the week has none)."""
+    """The rows of the latest capture inside `week` (empty when the week has none).
+
+    A collect stamps all its context rows with one time; an import can hold many captures.
+    """
     if frame.empty:
         return frame
     inside = frame[(frame["observed_at"] >= week.start) & (frame["observed_at"] < week.end)]
     if inside.empty:
         return inside
-    return inside[inside["run_id"] == inside.loc[inside["observed_at"].idxmax(), "run_id"]]
+    return inside[inside["observed_at"] == inside["observed_at"].max()]
 
 
 def hub_context(

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
+from sqlalchemy.engine import Connection
 
 from .config import Config, Family
 from .errors import ImportRowError, UsageError
-from .store import ModelRow, SnapshotRow, Store
+from .store import ContextRows, ModelRow, RankRow, SnapshotRow, Store
 
 # Accepted column names, first match wins. A full timestamp wins over a date.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -59,8 +60,14 @@ class _Row:
     columns: tuple[str, ...] | None = None  # a CSV header, shared by all rows of the file
 
 
-def import_file(path: Path, store: Store, config: Config, now: datetime) -> ImportResult:
-    """Import one file in one transaction (or not at all)."""
+def import_file(
+    path: Path, store: Store, config: Config, now: datetime, hub_top: int | None = None
+) -> ImportResult:
+    """Import one file in one transaction (or not at all).
+
+    With `hub_top`, the file is known to hold the Hub's `hub_top` most downloaded models at each
+    capture (e.g. a daily "top 300 by downloads" list): their Hub-wide ranks are stored too.
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -71,16 +78,57 @@ def import_file(path: Path, store: Store, config: Config, now: datetime) -> Impo
     if store.imported_file(digest) is not None:
         return ImportResult(path, rows=0, new_snapshots=0, models=0, already_imported=True)
     snapshots, model_rows = parse_file(path, raw, config)
+    captures = hub_ranks(snapshots, model_rows, hub_top) if hub_top else []
     run_id = store.begin_run("import", path.name, now)
+
+    def also(conn: Connection) -> None:
+        store.record_import(conn, digest, path.name, run_id, len(snapshots))
+        for capture in captures:
+            capture.write(conn, run_id)
+
     added = store.finish_run(
         run_id,
         finished_at=now,
         status="ok",
         model_rows=model_rows,
         snapshot_rows=snapshots,
-        extra=lambda conn: store.record_import(conn, digest, path.name, run_id, len(snapshots)),
+        extra=also,
     )
     return ImportResult(path, len(snapshots), added, len(model_rows), run_id=run_id)
+
+
+def hub_ranks(
+    snapshots: list[SnapshotRow], model_rows: list[ModelRow], top: int
+) -> list[ContextRows]:
+    """Per capture time, the `top` most downloaded models of the file as Hub-wide ranks.
+
+    Right only when the file holds at least the Hub's `top` most downloaded models at each
+    capture; a capture with fewer rows than `top` is skipped rather than ranked wrongly.
+    """
+    info = {m.model_id: m for m in model_rows}
+    by_time: dict[datetime, list[SnapshotRow]] = {}
+    for snapshot in snapshots:
+        if snapshot.downloads_30d is not None:
+            by_time.setdefault(snapshot.observed_at, []).append(snapshot)
+    out = []
+    for moment, rows in sorted(by_time.items()):
+        if len(rows) < top:
+            continue
+        rows.sort(key=lambda r: (-(r.downloads_30d or 0), r.model_id))
+        ranks = [
+            RankRow(
+                scope="all",
+                rank=n,
+                model_id=r.model_id,
+                downloads_30d=r.downloads_30d,
+                likes=r.likes,
+                pipeline_tag=info[r.model_id].pipeline_tag,
+                library_name=info[r.model_id].library_name,
+            )
+            for n, r in enumerate(rows[:top], start=1)
+        ]
+        out.append(ContextRows(observed_at=moment, ranks=ranks))
+    return out
 
 
 def parse_file(path: Path, raw: bytes, config: Config) -> tuple[list[SnapshotRow], list[ModelRow]]:

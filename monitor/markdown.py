@@ -119,8 +119,8 @@ def _verdicts(report: Report) -> str:
             lines.append(f"Wider scopes — {wider}.")
         elif claim.kind == "rank" and claim.hub_best_rank is not None:
             lines.append(
-                "Wider scopes — no Hub-wide data this week (it comes with `hf-monitor collect`; "
-                "imported history has none)."
+                "Wider scopes — no Hub-wide data this week (it comes with `hf-monitor collect`, "
+                "or `hf-monitor import --hub-top N`)."
             )
         if claim.note:
             lines.append(

@@ -131,7 +131,7 @@ hub_ranks = Table(
     Column("likes", Integer),
     Column("pipeline_tag", String(100)),
     Column("library_name", String(100)),
-    UniqueConstraint("run_id", "scope", "rank", name="uq_hub_rank"),
+    UniqueConstraint("run_id", "observed_at", "scope", "rank", name="uq_hub_rank"),
 )
 
 derivatives = Table(

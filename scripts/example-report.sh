@@ -7,5 +7,7 @@ cd "$(dirname "$0")/.."
 file="${1:-../shared/real-data/namhyeokwoo_huggingface-trending/hf_top_likes_downloads_daily_2026-08-07_2026-08-22.csv}"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-hf-monitor --storage "sqlite:///$scratch/example.db" import "$file"
+# The file holds the Hub's 300 most downloaded models each day (and the 300 most liked), so
+# their Hub-wide ranks can be stored as well.
+hf-monitor --storage "sqlite:///$scratch/example.db" import --hub-top 300 "$file"
 hf-monitor --storage "sqlite:///$scratch/example.db" report --week 2026-W34 --out reports

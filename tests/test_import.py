@@ -171,3 +171,29 @@ def test_the_fast_csv_path_reads_exactly_what_the_general_one_does(
     monkeypatch.setattr(importer, "_plain_csv", lambda *args: None)
     general = importer.parse_file(path, path.read_bytes(), config)
     assert fast == general and len(fast[0]) == 20  # every row of the file
+
+
+def test_hub_top_stores_the_ranks_of_each_capture(config_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "top.csv"
+    path.write_text(
+        "fetched_at,model_id,downloads_30d,likes,pipeline_tag\n"
+        "2026-08-20T01:00:00Z,sentence-transformers/embed,900,1,sentence-similarity\n"
+        "2026-08-20T01:00:00Z,Qwen/Qwen3-8B,500,2,text-generation\n"
+        "2026-08-20T01:00:00Z,openai/gpt-oss-20b,700,3,text-generation\n"
+        "2026-08-20T01:00:00Z,someone/liked-but-rarely-used,10,9000,\n"
+        "2026-08-21T01:00:00Z,Qwen/Qwen3-8B,510,2,text-generation\n"  # too few rows: no ranks
+    )
+    assert run(config_path, "--hub-top", "3", str(path)) == 0
+    ranks = open_store(load_config(config_path).storage_url()).context_frame(tables.hub_ranks)
+    assert list(zip(ranks["rank"], ranks.model_id, ranks.downloads_30d, strict=True)) == [
+        (1, "sentence-transformers/embed", 900),
+        (2, "openai/gpt-oss-20b", 700),
+        (3, "Qwen/Qwen3-8B", 500),
+    ]
+    assert set(ranks.scope) == {"all"} and ranks.pipeline_tag.iloc[0] == "sentence-similarity"
+    assert str(ranks.observed_at.iloc[0]) == "2026-08-20 01:00:00+00:00"
+
+
+def test_hub_top_must_be_positive(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config_path, "--hub-top", "0", "whatever.csv") == 2
+    assert "--hub-top must be a positive number of models" in capsys.readouterr().err
