@@ -205,3 +205,61 @@ def plot_top_models(top: pd.DataFrame, config: Config, as_of: datetime, path: Pa
         handles, [labels.get(f, f) for f in present], fontsize=8, loc="lower right", frameon=True
     )
     return _finish(fig, path, as_of)
+
+
+def plot_hub_share(
+    standing: pd.DataFrame, top_n: int, config: Config, as_of: datetime, path: Path
+) -> Path:
+    """Each watched family's share of the Hub's top-N 30-day downloads, and everyone else's."""
+    colors = family_colors(config)
+    labels = _labels(config)
+    present = standing[standing["top_n"] > 0].sort_values("share")
+    others = 1.0 - float(present["share"].sum())
+    names = ["not watched (all other models)"] + [labels.get(str(f), str(f)) for f in present.index]
+    values = [others, *present["share"].astype(float)]
+    fig, ax = _figure(10, max(3.5, 0.38 * len(values) + 1.6))
+    bars = ax.barh(
+        names, values, color=["#bbbbbb"] + [colors.get(str(f), "#999999") for f in present.index]
+    )
+    notes = [""] + [f"  best #{int(r)}" for r in present["best_rank"]]
+    for bar, value, note in zip(bars, values, notes, strict=True):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:.1%}{note}",
+                va="center", fontsize=8)  # fmt: skip
+    ax.set_xlim(0, max(values) * 1.25)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title(f"Share of the Hub's top-{top_n:,} 30-day downloads", loc="left")
+    ax.set_xlabel(f"share of the downloads of the Hub's {top_n:,} most downloaded models")
+    ax.set_ylabel("publisher")
+    return _finish(
+        fig,
+        path,
+        as_of,
+        "Official repositories only. 'best #' is the family's best-ranked model on the whole Hub.",
+    )
+
+
+def plot_ecosystem(eco: pd.DataFrame, config: Config, as_of: datetime, path: Path) -> Path:
+    """Official vs third-party-derivative 30-day downloads per family (stacked bars)."""
+    labels = _labels(config)
+    rows = eco.assign(official=eco["official"].astype(float).fillna(0.0))
+    rows = rows.assign(total=rows["official"] + rows["ecosystem"].astype(float)).sort_values(
+        "total"
+    )
+    names = [labels.get(str(f), str(f)) for f in rows.index]
+    fig, ax = _figure(10, max(3.5, 0.38 * len(rows) + 1.6))
+    ax.barh(names, rows["official"], color="#4c72b0", label="official repositories")
+    ax.barh(names, rows["ecosystem"].astype(float), left=rows["official"],
+            color="#dd8452", label="third-party derivatives of the base models")  # fmt: skip
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: human(v)))
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title("30-day downloads: official repositories and their ecosystem", loc="left")
+    ax.set_xlabel("downloads in the last 30 days")
+    ax.set_ylabel("family")
+    ax.legend(fontsize=8, loc="lower right", frameon=True)
+    return _finish(
+        fig,
+        path,
+        as_of,
+        "Derivatives: direct children of each family's top base models, each counted once.",
+    )

@@ -315,6 +315,8 @@ def _hub_wide(report: Report) -> str:
         )
         n = context.top_n.get("all", 0)
         lines.append(f"Share of the top-{n:,} downloads by task: {shares}.\n")
+    if "all" in context.ranks:
+        lines.append(f"![Share of the Hub's top downloads by family]({CHART_FILES['hub']})\n")
     return "\n".join(lines)
 
 
@@ -381,6 +383,9 @@ def _adaptation(report: Report) -> str:
                 rows,
                 "lrrrr",
             )
+        )
+        lines.append(
+            f"\n![Official and ecosystem downloads by family]({CHART_FILES['ecosystem']})\n"
         )
     return "\n".join(lines)
 

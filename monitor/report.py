@@ -52,6 +52,8 @@ CHART_FILES = {
     "origins": "origin_share.png",
     "top": "top_models.png",
     "likes": "family_likes.png",
+    "hub": "hub_share.png",
+    "ecosystem": "ecosystem.png",
 }
 
 
@@ -347,6 +349,23 @@ def render_charts(report: Report, frame: pd.DataFrame, config: Config, folder: P
     likes = daily_totals(frame, "likes", "family", until)
     if not likes.empty:
         paths.append(charts.plot_likes(likes, config, until, folder / CHART_FILES["likes"]))
+    context = report.context
+    if context is not None and "all" in context.ranks:
+        paths.append(
+            charts.plot_hub_share(
+                context.ranks["all"],
+                context.top_n["all"],
+                config,
+                until,
+                folder / CHART_FILES["hub"],
+            )
+        )
+    if context is not None and not context.ecosystem.empty:
+        paths.append(
+            charts.plot_ecosystem(
+                context.ecosystem, config, until, folder / CHART_FILES["ecosystem"]
+            )
+        )
     return paths
 
 

@@ -222,7 +222,11 @@ def test_report_states_the_three_scopes_with_hand_computed_numbers(
     assert scopes["Hub, text-generation"]["value"] == 1
     assert scopes["ecosystem"]["verdict"] == "supported" and scopes["ecosystem"]["value"] == 1
 
+    for chart in ("hub_share.png", "ecosystem.png"):
+        png = folder / chart
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     text = (folder / "report.md").read_text()
+    assert "](hub_share.png)" in text and "](ecosystem.png)" in text
     assert "## On the whole Hub" in text and "## Adaptation: derivatives and ecosystem" in text
     assert "| Qwen | #3 | Qwen/A | ±0 | 2 | 2 | 2 | 29.2 % |" in text
     assert "| DeepSeek | #5 | deepseek-ai/R | ↓1 |" in text

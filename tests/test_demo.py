@@ -29,5 +29,7 @@ def test_demo_writes_a_full_report_offline(
     assert len(summary["families"]) == 12
     # the fake Hub serves all-time counts, so weekly downloads are computed
     assert all(f["downloads_week"] is not None for f in summary["families"])
-    assert len(list((tmp_path / "2026-W34").glob("*.png"))) == 4
+    # four charts of the watched families, two of the Hub-wide context
+    assert len(list((tmp_path / "2026-W34").glob("*.png"))) == 6
+    assert summary["hub_context"]["ranks"]["all"]["top_n"] > 100
     assert not (REPO / "data" / "demo.db").exists()
