@@ -124,9 +124,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def _print_collect(result: CollectResult, config: Config) -> None:
     for selector, error in result.errors:
         print(f"{PROG}: {selector}: {error}", file=sys.stderr)
+    context = (
+        f" ({result.context_requests} for Hub-wide context)" if result.context_requests else ""
+    )
     print(
         f"run {result.run_id}: {result.status} — {result.models} models, "
-        f"{result.new_snapshots} new snapshots, {result.requests} requests, "
+        f"{result.new_snapshots} new snapshots, {result.requests} requests{context}, "
         f"{result.seconds:.1f} s ({config.hub_endpoint()})"
     )
 

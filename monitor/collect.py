@@ -57,6 +57,7 @@ class CollectResult:
     requests: int
     errors: tuple[tuple[str, str], ...]
     seconds: float
+    context_requests: int = 0  # of `requests`, those for the Hub-wide context
 
     @property
     def exit_code(self) -> int:
@@ -80,6 +81,7 @@ def collect(
     started = clock()
     run_id = store.begin_run("collect", hub.endpoint, started)
     fetched = fetch_watchlist(config, hub, clock, stop=stop, progress=progress)
+    watch_requests = hub.requests
     context = fetch_context(config, hub, fetched, clock, stop=stop, progress=progress)
     status = run_status(len(fetched.models), len(fetched.errors))
     new = save_run(
@@ -100,6 +102,7 @@ def collect(
         requests=hub.requests,
         errors=tuple(fetched.errors),
         seconds=(finished - started).total_seconds(),
+        context_requests=hub.requests - watch_requests,
     )
 
 

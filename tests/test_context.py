@@ -93,7 +93,7 @@ def test_context_is_collected_with_exact_numbers(setup) -> None:
     with FakeHub([dict(m) for m in HUB]) as hub:
         result = collect(config, store, build_hub(hub.url, timeout=5, page_size=1000), lambda: T1)
     # 3 author listings + 2 rankings + 3 model trees + 3 derivative listings
-    assert result.status == "ok" and result.requests == 11
+    assert result.status == "ok" and result.requests == 11 and result.context_requests == 8
 
     ranks = store.context_frame(tables.hub_ranks)
     overall = ranks[ranks.scope == "all"].sort_values("rank")
