@@ -134,14 +134,21 @@ hub_ranks = Table(
     UniqueConstraint("run_id", "observed_at", "scope", "rank", name="uq_hub_rank"),
 )
 
+def _per_base_model() -> list[Column[Any]]:
+    """The columns a per-base-model context table starts with (fresh objects per table)."""
+    return [
+        Column("id", Integer, primary_key=True),
+        Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
+        Column("observed_at", DateTime(timezone=True), nullable=False),
+        Column("base_model_id", String(200), nullable=False),
+        Column("family", String(64), nullable=False),
+    ]
+
+
 derivatives = Table(
     "derivatives",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
-    Column("observed_at", DateTime(timezone=True), nullable=False),
-    Column("base_model_id", String(200), nullable=False),
-    Column("family", String(64), nullable=False),
+    *_per_base_model(),
     Column("adapter", Integer),
     Column("finetune", Integer),
     Column("merge", Integer),
@@ -152,11 +159,7 @@ derivatives = Table(
 ecosystem = Table(
     "ecosystem",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
-    Column("observed_at", DateTime(timezone=True), nullable=False),
-    Column("base_model_id", String(200), nullable=False),
-    Column("family", String(64), nullable=False),
+    *_per_base_model(),
     Column("children_listed", Integer, nullable=False),  # as the listing returned them
     Column("children_counted", Integer, nullable=False),  # third-party, not counted elsewhere
     Column("downloads_30d", BigInteger, nullable=False),  # sum over the counted children
