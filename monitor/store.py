@@ -134,6 +134,7 @@ hub_ranks = Table(
     UniqueConstraint("run_id", "observed_at", "scope", "rank", name="uq_hub_rank"),
 )
 
+
 def _per_base_model() -> list[Column[Any]]:
     """The columns a per-base-model context table starts with (fresh objects per table)."""
     return [
