@@ -136,8 +136,9 @@ def collection_cost(work: Path, big_org: int) -> list[Row]:
     with FakeHub([dict(m) for m in days[max(days)]]) as hub:
         hub.state.latency = LATENCY
         models, requests, seconds = timed_collect(config_file(work, "watch"), hub.url)
-        ids = [m for m in hub.state.models if _watched(work / "watch" / "config.yaml", m)]
-        per_model, sampled = naive(hub.url, ids, sample=len(ids))
+        watch = load_config(work / "watch" / "config.yaml")
+        ids = [m for m in hub.state.models if watch.classify(m) is not None]
+        per_model, _ = naive(hub.url, ids, sample=len(ids))
         floor = math.ceil(models / 1000)
         out.append(Row(
             f"Collect the default watch list ({models} models, 13 authors): requests",
@@ -182,14 +183,6 @@ def collection_cost(work: Path, big_org: int) -> list[Row]:
         f"{per_model * models / seconds:,.0f}× faster",
     ))  # fmt: skip
     return out
-
-
-_CONFIGS: dict[Path, object] = {}
-
-
-def _watched(config_path: Path, model_id: str) -> bool:
-    config = _CONFIGS.setdefault(config_path, load_config(config_path))
-    return config.classify(model_id) is not None  # type: ignore[attr-defined]
 
 
 # --- 2. scale of history ---------------------------------------------------------------------

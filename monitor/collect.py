@@ -276,9 +276,10 @@ def base_models(config: Config, fetched: Fetched) -> list[tuple[str, Family]]:
         own = [m for m, f, _ in fetched.models.values() if f.id == family.id]
         own.sort(key=lambda m: (-(m.downloads_30d or 0), m.model_id))
         picked = [m.model_id for m in own[: settings.base_models_per_family]]
+        seen = {m.lower() for m in picked}
         picked += [
             m for m in settings.base_models
-            if config.classify(m) is family and m.lower() not in {p.lower() for p in picked}
+            if m.lower() not in seen and config.classify(m) is family
         ]  # fmt: skip
         out += [(model_id, family) for model_id in picked]
     return out

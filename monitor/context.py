@@ -145,7 +145,7 @@ def pipeline_shares(rows: pd.DataFrame, keep: int = 6) -> pd.DataFrame:
 
 def derivative_totals(cur: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
     """Per family: bases measured, children per relation, total, and the change in total
-    since last week over the bases measured in both weeks (None without them)."""
+    since last week over the bases measured in both weeks (NaN without them)."""
     columns = ["bases", *RELATIONS, "total", "change"]
     if cur.empty:
         return pd.DataFrame(columns=columns)
@@ -153,15 +153,13 @@ def derivative_totals(cur: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
     out = cur.groupby("family", sort=False).agg(
         bases=("base_model_id", "size"), **{r: (r, "sum") for r in (*RELATIONS, "total")}
     )
-    out["change"] = None
+    change = pd.Series(dtype="float64")  # NaN where no base was measured in both weeks
     if not prev.empty:
         prev = prev.assign(total=prev[list(RELATIONS)].sum(axis=1, min_count=4))
         both = cur.merge(prev, on="base_model_id", suffixes=("", "_prev"))
         both = both.dropna(subset=["total", "total_prev"])
-        delta = (both["total"] - both["total_prev"]).groupby(both["family"]).sum()
-        out["change"] = (
-            delta.reindex(out.index).astype(object).where(delta.reindex(out.index).notna(), None)
-        )
+        change = (both["total"] - both["total_prev"]).groupby(both["family"]).sum()
+    out["change"] = change.reindex(out.index)
     return out.sort_values("total", ascending=False)[columns]
 
 

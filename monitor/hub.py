@@ -317,13 +317,14 @@ def _retry_wait(exc: BaseException, attempt: int) -> float | None:
     backoff = min(2.0 ** (attempt - 1), MAX_BACKOFF)
     if isinstance(exc, HfHubHTTPError):
         response = exc.response
-        status = response.status_code if response is not None else 0
-        if status == 429 and response is not None:
+        if response is None:
+            return None
+        if response.status_code == 429:
             info = parse_ratelimit_headers(response.headers)
             if info is not None and info.remaining == 0:
                 return float(info.reset_in_seconds + 1)
             return _retry_after(response) or backoff
-        if status in (408, 500, 502, 503, 504) and response is not None:
+        if response.status_code in (408, 500, 502, 503, 504):
             return _retry_after(response) or backoff
         return None  # 4xx: asking again gets the same answer
     return backoff  # timeouts, resets, malformed bodies

@@ -173,7 +173,7 @@ def _plain_csv(
     reader = csv.reader(io.StringIO(text))
     header = tuple(next(reader, ()))
     parser = _Parser(config)
-    aliases, time_keys = parser._names_for(_Row("", {}, header))
+    aliases, time_keys = parser.names_for(_Row("", {}, header))
     if len(time_keys) != 1 or any(len(names) > 1 for names in aliases.values()):
         return None
     index = {name: i for i, name in enumerate(header)}
@@ -197,7 +197,7 @@ def _plain_csv(
                 row = _Row(
                     f"{path.name}:{reader.line_num}", dict(zip(header, record, strict=True)), header
                 )
-                parser.snapshot(row)  # validates the id and finds its family, or raises
+                parser.check_model(row, model_id)
                 models[model_id] = parser.model(row, model_id)
             stamp = record[i_time]
             observed_at = times.get(stamp)
@@ -296,7 +296,7 @@ class _Parser:
         self._aliases = ALIASES
         self._time_keys: tuple[str, ...] = TIME_KEYS
 
-    def _names_for(self, row: _Row) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    def names_for(self, row: _Row) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
         """The aliases and time columns worth looking at: for a CSV, those in its header."""
         if row.columns is None:
             return ALIASES, TIME_KEYS
@@ -309,17 +309,12 @@ class _Parser:
 
     def snapshot(self, row: _Row) -> SnapshotRow:
         values = row.values
-        aliases, time_keys = self._names_for(row)
+        aliases, time_keys = self.names_for(row)
         model_id = _pick(values, aliases["model_id"])
         if not model_id:
             raise ImportRowError(f"{row.where}: missing model_id (or id, modelId)")
         model_id = str(model_id).strip()
-        if model_id not in self._families:
-            try:
-                validate_repo_id(model_id)
-            except HFValidationError:
-                raise ImportRowError(f"{row.where}: invalid model id {model_id!r}") from None
-            self._families[model_id] = self.config.classify(model_id)
+        self.check_model(row, model_id)
         time_key = tuple([values.get(k) for k in time_keys])
         observed_at = self._times.get(time_key)
         if observed_at is None:
@@ -333,6 +328,16 @@ class _Parser:
                 f"{row.where}: no counts (downloads_30d, downloads_all_time or likes)"
             )
         return SnapshotRow(model_id, observed_at, downloads_30d, downloads_all_time, likes, score)
+
+    def check_model(self, row: _Row, model_id: str) -> None:
+        """Validate an id and find its family, once per model; raises on an invalid id."""
+        if model_id in self._families:
+            return
+        try:
+            validate_repo_id(model_id)
+        except HFValidationError:
+            raise ImportRowError(f"{row.where}: invalid model id {model_id!r}") from None
+        self._families[model_id] = self.config.classify(model_id)
 
     def model(self, row: _Row, model_id: str) -> ModelRow:
         """The model row, from the first row that mentions the model."""

@@ -269,11 +269,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bool | str):
         return value
     number = float(value)
-    return (
-        int(number)
-        if (number.is_integer() and abs(number) >= 1) or number == 0
-        else round(number, 4)
-    )
+    return int(number) if number.is_integer() else round(number, 4)
 
 
 def _group_fields(row: pd.Series) -> dict[str, Any]:

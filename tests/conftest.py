@@ -157,7 +157,7 @@ def pg_url(pg_server: str) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def storage_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return "sqlite:///data/monitor.db"  # relative: next to the test's config file
     return str(request.getfixturevalue("pg_url"))
