@@ -314,9 +314,7 @@ class Store:
         with self.engine.begin() as conn:
             seen = _seen_times(snapshot_rows)
             self._upsert_models(conn, model_rows, seen)
-            before = _count(conn, snapshots)
-            _insert_snapshots(conn, run_id, snapshot_rows)
-            added = _count(conn, snapshots) - before
+            added = _insert_snapshots(conn, run_id, snapshot_rows)
             if errors:
                 conn.execute(
                     run_errors.insert(),
@@ -513,8 +511,8 @@ SNAPSHOT_COLUMNS = (
 )  # fmt: skip
 
 
-def _insert_snapshots(conn: Connection, run_id: int, rows: Sequence[SnapshotRow]) -> None:
-    """Bulk insert, skipping (model, time) pairs already stored.
+def _insert_snapshots(conn: Connection, run_id: int, rows: Sequence[SnapshotRow]) -> int:
+    """Bulk insert, skipping (model, time) pairs already stored; return how many were new.
 
     Straight to the driver's `executemany` with tuples: an import of a year of history is
     millions of rows, and per-row parameter processing in SQLAlchemy cost more than SQLite's
@@ -522,7 +520,7 @@ def _insert_snapshots(conn: Connection, run_id: int, rows: Sequence[SnapshotRow]
     time, so rows read back exactly as rows written through SQLAlchemy.
     """
     if not rows:
-        return
+        return 0
     column_type = snapshots.c.observed_at.type
     process = column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     stamps: dict[datetime, Any] = {}
@@ -535,7 +533,7 @@ def _insert_snapshots(conn: Connection, run_id: int, rows: Sequence[SnapshotRow]
         f"VALUES ({', '.join([mark] * len(SNAPSHOT_COLUMNS))}) "
         "ON CONFLICT (model_id, observed_at) DO NOTHING"
     )
-    conn.exec_driver_sql(
+    result = conn.exec_driver_sql(
         sql,
         [
             (
@@ -550,6 +548,7 @@ def _insert_snapshots(conn: Connection, run_id: int, rows: Sequence[SnapshotRow]
             for r in rows
         ],
     )
+    return int(result.rowcount)  # executemany's total: conflicting rows count 0 (both drivers)
 
 
 def _count(conn: Connection, table: Table) -> int:
