@@ -146,11 +146,12 @@ def fetch_watchlist(
                     )
                 )
             seen_at = clock()
+            watched = 0
             for model in batch:
                 owner = config.classify(model.model_id)
                 if owner is not None:
+                    watched += 1
                     out.models.setdefault(model.model_id, (model, owner, seen_at))
-            watched = sum(1 for m in batch if config.classify(m.model_id) is not None)
             say(
                 f"{selector.name}: {watched} watched of {len(batch)} listed, {hub.requests - before} request(s)"
             )
