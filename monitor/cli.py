@@ -417,6 +417,12 @@ def _setup_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if not verbose:
-        # The Hub client logs every retry; one line per failed selector is enough for users.
-        logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
+    # The Hub client sets its logger's level and adds a handler of its own when imported, so it
+    # is configured after importing it: one handler (ours), and without -v no line per retry —
+    # one line per failed selector is enough for users.
+    import huggingface_hub.utils.logging  # noqa: F401  (sets up the library's logger)
+
+    hub_logger = logging.getLogger("huggingface_hub")
+    for handler in list(hub_logger.handlers):
+        hub_logger.removeHandler(handler)
+    hub_logger.setLevel(logging.WARNING if verbose else logging.ERROR)

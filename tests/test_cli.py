@@ -40,3 +40,17 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     with pytest.raises(SystemExit) as info:
         main(["fly"])
     assert info.value.code == 2
+
+
+def test_the_hub_clients_retry_lines_stay_quiet_without_verbose(tmp_path) -> None:
+    """The library re-adds its handler and level on import; the CLI must override both."""
+    import logging
+
+    from .conftest import SMALL_FAMILIES, write_config
+
+    config = write_config(tmp_path, SMALL_FAMILIES)
+    main(["--config", str(config), "status"])
+    hub_logger = logging.getLogger("huggingface_hub")
+    assert hub_logger.handlers == [] and hub_logger.level == logging.ERROR
+    main(["--config", str(config), "-v", "status"])
+    assert hub_logger.handlers == [] and hub_logger.level == logging.WARNING
