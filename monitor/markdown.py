@@ -439,12 +439,15 @@ def _caveats() -> str:
   the window, not that use dropped. Some days the Hub doesn't refresh (see *stale counters* above).
 - **Each GGUF file counts**, so repositories of quantized files can multiply one user's download.
 - **Families here are the labs' own repositories.** Quantized re-uploads and fine-tunes by third parties carry
-  much of a family's real use (for Qwen often more than a third) and are not included.
+  much of a family's real use (for Qwen often more than a third) and are not in the family tables; the
+  *Adaptation* section, when collected, counts those of each family's top base models apart — direct
+  children only, the 1,000 most downloaded per base.
 - **Size matters.** Small models are downloaded far more than 100-billion-parameter ones; R1 (671 B) against
   gpt-oss-20b is not a like-for-like comparison.
 - **Likes can go down**, and measure attention rather than use.
-- **Coverage:** only the watched organisations are counted, and imported histories may cover only the Hub's
-  top lists on each day.
+- **Coverage:** the family tables count only the watched organisations, and imported histories may cover only
+  the Hub's top lists on each day. *On the whole Hub* ranks within the captured top N only: a family absent
+  from it may still have models further down.
 """
 
 
