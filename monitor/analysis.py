@@ -17,7 +17,8 @@ Definitions used throughout (they are repeated in the report's method section):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
@@ -25,10 +26,18 @@ import pandas as pd
 
 from .config import Config
 from .errors import UsageError
+from .formatting import human
 
 CHART_DAYS = 84  # daily series (charts) cover the twelve weeks up to a report's as-of time
 MOVER_FLOOR = 10_000  # a relative change is only shown from this many 30-day downloads on
 METRICS = ("downloads_30d", "likes", "downloads_all_time")
+NEW_DAYS = 28  # a model first seen and created this many days before the week's end is "new"
+SPIKE_FACTOR = 3.0  # a week at this multiple of a model's usual 30-day count is a spike
+DRIVER_SHARE = 0.5  # one model making this share of a figure "drives" it
+STALE_MIN_MODELS = 10  # fewer models seen on two days in a row: staleness is not judged
+STALE_SHARE = 0.5  # at least this share unchanged since the day before: the Hub did not refresh
+PARTLY_STALE_SHARE = 0.2  # at least this share unchanged: part of the counters not refreshed
+CARRY_AFTER = timedelta(hours=12)  # a current value older than this before as_of is "carried"
 
 
 def classify_frame(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -97,17 +106,31 @@ def week_of(moment: datetime) -> Week:
 
 @dataclass(frozen=True)
 class WeekData:
-    """The watched snapshots of one week and each model's latest value in it."""
+    """One week's cross-section of the watched models.
+
+    `latest` holds each current model's value from the latest capture that covers its author
+    (see `cross_section`); `dropped` the models seen earlier in the week that the latest
+    capture no longer lists; `carried` the current models whose value is older than
+    `CARRY_AFTER` before `as_of` (their source had nothing newer for them).
+    """
 
     week: Week
     snapshots: pd.DataFrame
     latest: pd.DataFrame
+    dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def as_of(self) -> datetime | None:
-        if self.snapshots.empty:
+        if self.latest.empty:
             return None
-        return self.snapshots["observed_at"].max().to_pydatetime()
+        return self.latest["observed_at"].max().to_pydatetime()
+
+    @property
+    def carried(self) -> pd.DataFrame:
+        if self.latest.empty:
+            return self.latest
+        limit = self.latest["observed_at"].max() - CARRY_AFTER
+        return self.latest[self.latest["observed_at"] < limit]
 
     @property
     def empty(self) -> bool:
@@ -117,9 +140,62 @@ class WeekData:
 def week_data(frame: pd.DataFrame, week: Week) -> WeekData:
     watched = frame[frame["family"].notna()]
     inside = watched[(watched["observed_at"] >= week.start) & (watched["observed_at"] < week.end)]
-    latest = inside.sort_values("observed_at").groupby("model_id", as_index=False).tail(1)
-    latest = latest.set_axis(pd.Index(latest["model_id"].to_numpy()), axis=0)  # unnamed: no clash
-    return WeekData(week, inside, latest)
+    latest, dropped = cross_section(inside)
+    return WeekData(week, inside, latest, dropped)
+
+
+def cross_section(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One consistent capture per author: (current models indexed by id, dropped models).
+
+    A *capture* is what one source saw at one time: for a collect run, one author's listing
+    (the collector lists author by author, and one listing can fail while the others work);
+    for an import or backfill, everything the run holds from one hour (a file is a series of
+    whole lists). Each author counts with the latest capture that covers it — a listing of
+    that author, or any capture of an imported list in which the author appears this week —
+    so a model that left a top-N list, or was deleted, stops counting on the day it went,
+    instead of keeping an older value under a newer "as of".
+    """
+    if rows.empty:
+        return _by_model(rows), rows
+    rows = rows.copy()
+    if "author" not in rows or rows["author"].isna().any():
+        rows["author"] = rows["model_id"].str.partition("/")[0]
+    kind = rows["run_kind"] if "run_kind" in rows else pd.Series("collect", index=rows.index)
+    run = rows["run_id"] if "run_id" in rows else pd.Series(0, index=rows.index)
+    listing = (kind == "collect").to_numpy()
+    hour = rows["observed_at"].dt.floor("h").astype("int64").astype(str)
+    rows["_capture"] = (
+        run.astype(str)
+        + ":"
+        + pd.Series(
+            [
+                a if is_listing else h
+                for a, h, is_listing in zip(rows["author"], hour, listing, strict=True)
+            ],
+            index=rows.index,
+        )
+    )
+    times = rows.groupby("_capture")["observed_at"].max()
+    # Which captures cover which author: a listing covers its own author; a list-type capture
+    # covers every author its run shows this week.
+    own = rows.loc[listing, ["author", "_capture"]].drop_duplicates()
+    lists = rows.loc[~listing, ["_capture"]].assign(_run=run[~listing]).drop_duplicates()
+    authors_of_run = rows.loc[~listing, ["author"]].assign(_run=run[~listing]).drop_duplicates()
+    covered = authors_of_run.merge(lists, on="_run")[["author", "_capture"]]
+    candidates = pd.concat([own, covered], ignore_index=True)
+    candidates["time"] = candidates["_capture"].map(times)
+    chosen = candidates.sort_values(["time", "_capture"]).groupby("author").tail(1)
+    current = rows.merge(chosen[["author", "_capture"]], on=["author", "_capture"])
+    latest = _by_model(current)
+    seen = _by_model(rows)
+    dropped = seen[~seen.index.isin(latest.index)]
+    return latest.drop(columns="_capture"), dropped.drop(columns="_capture")
+
+
+def _by_model(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each model's latest row, indexed by model id (the index is unnamed: no column clash)."""
+    latest = rows.sort_values("observed_at").groupby("model_id", as_index=False).tail(1)
+    return latest.set_axis(pd.Index(latest["model_id"].to_numpy()), axis=0)
 
 
 # --- group measures (families, origins) -------------------------------------------------------
@@ -246,15 +322,147 @@ def movers(changes: pd.DataFrame, n: int = 5) -> tuple[pd.DataFrame, pd.DataFram
     return up, down
 
 
-def new_entrants(changes: pd.DataFrame, prev: WeekData | None, n: int = 10) -> pd.DataFrame:
-    """Models not observed last week, or below the mover floor then; most downloaded first."""
-    if prev is None or prev.empty:
-        return changes.iloc[0:0]
-    fresh = changes["downloads_30d_before"].isna() | (changes["downloads_30d_before"] < MOVER_FLOOR)
-    return changes[fresh & changes["downloads_30d"].notna()].head(n)
+def new_entrants(
+    changes: pd.DataFrame, history: Sequence[WeekData], n: int = 10
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(new releases, models that entered the data): models with downloads that no earlier week
+    read shows; new when created within `NEW_DAYS` of the week's end (or with no creation date
+    but never seen before), otherwise they merely entered the captured lists. Most downloaded
+    first. Needs at least one earlier week with data."""
+    earlier = [w for w in history if not w.empty]
+    if not earlier:
+        empty = changes.iloc[0:0]
+        return empty, empty
+    known = set().union(*(set(w.latest.index) | set(w.dropped.index) for w in earlier))
+    unseen = changes[~changes.index.isin(known) & (changes["downloads_30d"].fillna(0) > 0)]
+    cutoff = pd.Timestamp(earlier[-1].week.end)
+    created = pd.to_datetime(unseen["created_at"], utc=True)
+    recent = created >= cutoff - pd.Timedelta(days=NEW_DAYS)
+    return unseen[recent].head(n), unseen[~recent].head(n)
+
+
+def leaders(latest: pd.DataFrame, column: str, n: int = 5) -> pd.DataFrame:
+    """The `n` watched models with the highest `column` (likes, trending score) this week."""
+    known = latest[latest[column].notna()]
+    return known.sort_values([column, "model_id"], ascending=[False, True]).head(n)
+
+
+# --- spikes, dips and drivers -----------------------------------------------------------------
+
+
+def weekly_values(weeks: Sequence[WeekData], column: str = "downloads_30d") -> pd.DataFrame:
+    """Models (rows) × weeks (columns, oldest first): each week's cross-section value."""
+    series = {w.week.label: w.latest[column].astype("Float64") for w in weeks if not w.empty}
+    return pd.DataFrame(series)
+
+
+def unusual_moves(weeks: Sequence[WeekData]) -> dict[str, str]:
+    """Model id → a plain-words note for 30-day counts that spiked or dipped.
+
+    `weeks` ends with the report's week. A spike is a week at `SPIKE_FACTOR` times or more the
+    median of the weeks before it; a dip a week at half or less of both neighbours. Such moves
+    are often CI runs, mirrors or a counter glitch, so they are flagged rather than read as
+    growth or decline. Models under `MOVER_FLOOR`, and models created in the last
+    `2 × NEW_DAYS` days (a launch ramps up), are left alone.
+    """
+    table = weekly_values(weeks)
+    if table.shape[1] < 2:
+        return {}
+    labels = list(table.columns)
+    # a release ramping up is not a spike: leave models created in the last weeks alone
+    created = pd.to_datetime(weeks[-1].latest["created_at"], utc=True).reindex(table.index)
+    launch = pd.Timestamp(weeks[-1].week.end) - pd.Timedelta(days=2 * NEW_DAYS)
+    notes: dict[str, str] = {}
+    for model_id, row in table[~(created >= launch)].iterrows():
+        values = [None if pd.isna(v) else float(v) for v in row]
+        note = _spike_or_dip(values, labels)
+        if note:
+            notes[str(model_id)] = note
+    return notes
+
+
+def _spike_or_dip(values: list[float | None], labels: list[str]) -> str | None:
+    now = values[-1]
+    if now is None:
+        return None
+    earlier = [v for v in values[:-1] if v is not None]
+    if earlier and now >= MOVER_FLOOR:
+        base = float(pd.Series(earlier).median())
+        if base > 0 and now >= SPIKE_FACTOR * base:
+            return (
+                f"spike: {now / base:.1f}× its earlier weekly level of {human(base)}; may not last"
+            )
+    # a spike in an earlier week that has since fallen back by half or more
+    for i in range(1, len(values) - 1):
+        peak, before = values[i], [v for v in values[:i] if v is not None]
+        if peak is None or not before or peak < MOVER_FLOOR:
+            continue
+        base = float(pd.Series(before).median())
+        if base > 0 and peak >= SPIKE_FACTOR * base and now <= peak / 2:
+            return (
+                f"spike in {labels[i]} ({human(base)} → {human(peak)}, {peak / base:.1f}×), "
+                f"back to {human(now)}: not a decline of normal use"
+            )
+    last, before_last = values[-2], values[-3] if len(values) >= 3 else None
+    if (
+        last is not None
+        and before_last is not None
+        and max(before_last, now) >= MOVER_FLOOR
+        and last <= before_last / 2
+        and last <= now / 2
+    ):
+        return (
+            f"dip in {labels[-2]} ({human(before_last)} → {human(last)} → {human(now)}), "
+            "recovered: not growth"
+        )
+    if earlier and now <= max(earlier[-1], 0) / 2 and earlier[-1] >= MOVER_FLOOR:
+        return (
+            f"fell to {now / earlier[-1]:.0%} of last week's count in one week: an earlier burst "
+            "leaving the 30-day window or a counter glitch, not a steady decline"
+        )
+    return None
+
+
+def main_driver(rows: pd.DataFrame, column: str, total: float) -> tuple[str, float] | None:
+    """(model, its part) when one model makes at least `DRIVER_SHARE` of `total` (same sign)."""
+    values = rows[column].dropna()
+    if values.empty or not total:
+        return None
+    top = values.abs().idxmax()
+    part = float(values[top])
+    if part * total > 0 and abs(part) >= DRIVER_SHARE * abs(total):
+        return str(rows.loc[top, "model_id"]), part
+    return None
 
 
 # --- freshness --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayCheck:
+    """How many models seen on a day and on the previous day with data kept the same count."""
+
+    day: date
+    compared: int
+    unchanged: int
+
+    @property
+    def share(self) -> float | None:
+        return self.unchanged / self.compared if self.compared else None
+
+    @property
+    def judged(self) -> bool:
+        return self.compared >= STALE_MIN_MODELS
+
+    @property
+    def stale(self) -> bool:
+        return self.judged and self.unchanged >= STALE_SHARE * self.compared
+
+    @property
+    def partly_stale(self) -> bool:
+        return (
+            self.judged and not self.stale and self.unchanged >= PARTLY_STALE_SHARE * self.compared
+        )
 
 
 @dataclass(frozen=True)
@@ -263,49 +471,62 @@ class Freshness:
     captures: list[datetime]  # distinct observation hours in the week
     days_with_data: list[date]
     missing_days: list[date]  # days of the week up to as_of without any snapshot
-    stale_days: list[date]  # days on which no watched model's 30-day count had changed
+    checks: list[DayCheck] = field(default_factory=list)  # one per day with data and a day before
+
+    @property
+    def stale_days(self) -> list[date]:
+        return [c.day for c in self.checks if c.stale]
+
+    @property
+    def partly_stale_days(self) -> list[date]:
+        return [c.day for c in self.checks if c.partly_stale]
+
+    @property
+    def unjudged_days(self) -> list[date]:
+        return [c.day for c in self.checks if not c.judged]
 
 
 def freshness(frame: pd.DataFrame, week: Week) -> Freshness:
-    """Snapshots, gaps and stale days of a week.
+    """Captures, gaps and stale days of a week.
 
-    The Hub refreshes its counters about once a day, so staleness is judged per UTC day: a day
-    is stale when every model observed on it and on the previous day with data has exactly the
-    same 30-day count as then.
+    The Hub refreshes its counters about once a day, and on some days only part of them (or
+    none). A day is judged by the share of models whose 30-day count is exactly what it was on
+    the previous day with data, among the models seen on both days; on a normal day well under
+    1 % are unchanged. With fewer than `STALE_MIN_MODELS` such models the day is not judged.
     """
-    watched = frame[frame["family"].notna() & frame["downloads_30d"].notna()].copy()
-    watched["day"] = watched["observed_at"].dt.date
+    watched = frame[frame["family"].notna() & frame["downloads_30d"].notna()]
     inside = watched[(watched["observed_at"] >= week.start) & (watched["observed_at"] < week.end)]
     if inside.empty:
-        return Freshness(None, [], [], [], [])
+        return Freshness(None, [], [], [])
     captures = sorted({t.floor("h").to_pydatetime() for t in inside["observed_at"]})
     as_of = inside["observed_at"].max().to_pydatetime()
-    days = sorted(set(inside["day"]))
+    days = sorted(set(inside["observed_at"].dt.date))
     span = [
         week.start.date() + timedelta(days=i)
         for i in range((as_of.date() - week.start.date()).days + 1)
     ]
-    last_of_day = {
-        day: rows.sort_values("observed_at")
-        .drop_duplicates("model_id", keep="last")
-        .set_index("model_id")["downloads_30d"]
-        for day, rows in watched[watched["day"] <= as_of.date()].groupby("day")
-    }
-    ordered = sorted(last_of_day)
-    stale = []
-    for before, after in pairwise(ordered):
-        if after not in days:
+    daily = last_per_day(watched[watched["observed_at"] <= as_of], "downloads_30d")
+    checks = []
+    for before, after in pairwise(daily.columns):
+        if after.date() not in days:
             continue
-        common = pd.DataFrame({"a": last_of_day[before], "b": last_of_day[after]}).dropna()
-        if len(common) > 0 and (common["a"] == common["b"]).all():
-            stale.append(after)
-    return Freshness(
-        as_of=as_of,
-        captures=captures,
-        days_with_data=days,
-        missing_days=[d for d in span if d not in days],
-        stale_days=stale,
+        both = daily[[before, after]].dropna()
+        unchanged = int((both[before] == both[after]).sum())
+        checks.append(DayCheck(after.date(), len(both), unchanged))
+    return Freshness(as_of, captures, days, [d for d in span if d not in days], checks)
+
+
+def last_per_day(rows: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Models (rows) × UTC days (columns): each model's last value of `metric` on each day."""
+    if rows.empty:
+        return pd.DataFrame()
+    day = rows["observed_at"].dt.tz_convert("UTC").dt.normalize()
+    last = (
+        rows.assign(day=day)
+        .sort_values("observed_at")
+        .drop_duplicates(["day", "model_id"], keep="last")
     )
+    return last.pivot(index="model_id", columns="day", values=metric).astype("float64")
 
 
 # --- time series for charts -------------------------------------------------------------------

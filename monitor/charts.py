@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
 from .config import Config
+from .formatting import human
 
 PALETTES = {
     "CN": ["#d62728", "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22", "#f4a582", "#b2182b"],
@@ -49,15 +50,6 @@ def family_colors(config: Config) -> dict[str, str]:
 
 def origin_color(origin: str) -> str:
     return ORIGIN_COLORS.get(origin, OTHER_PALETTE[0])
-
-
-def human(value: float) -> str:
-    """3 significant digits with k/M/B/T: 1234 → 1.23k, 2.5e9 → 2.5B."""
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            scaled = value / size
-            return f"{scaled:,.0f}{suffix}" if abs(scaled) >= 1000 else f"{scaled:.3g}{suffix}"
-    return f"{value:.0f}"
 
 
 def _figure(width: float = 10, height: float = 5.6) -> tuple[Figure, Axes]:

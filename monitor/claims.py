@@ -12,7 +12,8 @@ rank among the watched families once third-party derivatives' downloads are adde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Literal
@@ -21,8 +22,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .analysis import METRICS, WeekData
-from .config import Config, describe_validation_error
+from .analysis import METRICS, WeekData, main_driver
+from .config import Config, Family, describe_validation_error
 from .context import HubContext
 from .errors import ConfigError
 
@@ -102,13 +103,41 @@ def load_claims(path: Path, config: Config) -> tuple[Claim, ...]:
         claims = ClaimsFile.model_validate(data).claims
     except ValidationError as exc:
         raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
-    known = {f.id for f in config.families}
-    for n, claim in enumerate(claims):
-        for group in (claim.subject, claim.versus):
-            unknown = set(group.families) - known if group else set()
-            if unknown:
-                raise ConfigError(f"{path}: claims[{n}]: unknown family {sorted(unknown)[0]!r}")
+    for claim in claims:
+        problem = _unwatched(claim, config)
+        if problem:
+            raise ConfigError(
+                f"{path}: claim {claim.id!r} {problem}; add it to the families in "
+                f"{config.path.name} or change the claim"
+            )
     return claims
+
+
+def _unwatched(claim: Claim, config: Config) -> str | None:
+    """What a claim names that no watched family can provide, in words (None: all covered)."""
+    families = {f.id for f in config.families}
+    origins = {f.origin for f in config.families}
+    for group in (claim.subject, claim.versus):
+        if group is None:
+            continue
+        for family in group.families:
+            if family not in families:
+                return f"names family {family!r}, which the config does not watch"
+        for origin in group.origins:
+            if origin not in origins:
+                return f"names origin {origin!r}, but no watched family comes from there"
+        for glob in group.models:
+            if not any(_could_match(glob, f) for f in config.families):
+                return f"names models {glob!r}, which no watched family's selectors can match"
+    return None
+
+
+def _could_match(glob: str, family: Family) -> bool:
+    """Whether a model-id glob can match a model this family's selectors would collect."""
+    owner = glob.partition("/")[0].lower()
+    if any(fnmatchcase(m.lower(), glob.lower()) for m in family.models):
+        return True
+    return any(fnmatchcase(a.name.lower(), owner) for a in family.authors)
 
 
 @dataclass(frozen=True)
@@ -129,6 +158,8 @@ class Verdict:
     previous: Outcome | None
     alternatives: tuple[Outcome, ...]
     scopes: tuple[Outcome, ...] = ()
+    trend: tuple[tuple[str, Outcome], ...] = ()  # (week, outcome) of the main metric, oldest first
+    counted: pd.DataFrame = field(default_factory=pd.DataFrame)  # the models behind `main`
 
 
 def judge(
@@ -137,9 +168,11 @@ def judge(
     prev: WeekData | None,
     labels: dict[str, str],
     context: HubContext | None = None,
+    history: Sequence[WeekData] = (),
 ) -> Verdict:
-    """The claim's verdict this week, last week, under its alternative metrics and, for rank
-    claims with Hub-wide context, at the wider scopes."""
+    """The claim's verdict this week, last week, under its alternative metrics, for rank
+    claims with Hub-wide context at the wider scopes, and its trend over `history` (earlier
+    weeks, oldest first) and this week."""
     main = evaluate(claim, cur, claim.metric, labels)
     previous = (
         evaluate(claim, prev, claim.metric, labels) if prev is not None and not prev.empty else None
@@ -148,7 +181,35 @@ def judge(
     scopes: tuple[Outcome, ...] = ()
     if claim.kind == "rank" and context is not None and not context.empty:
         scopes = wider_scopes(claim, cur, context, labels)
-    return Verdict(claim, main, previous, others, scopes)
+    earlier = tuple(
+        (w.week.label, evaluate(claim, w, claim.metric, labels)) for w in history if not w.empty
+    )
+    trend = (*earlier, (cur.week.label, main))
+    return Verdict(claim, main, previous, others, scopes, trend, counted_models(claim, cur))
+
+
+def counted_models(claim: Claim, data: WeekData) -> pd.DataFrame:
+    """The models a claim's verdict adds up, with the side they count for, largest first.
+
+    A rank claim counts every watched model (its families' totals are compared); a ratio
+    claim the models of its two groups.
+    """
+    latest = data.latest
+    if latest.empty:
+        return pd.DataFrame(columns=["side", "model_id", "family", claim.metric])
+    if claim.kind == "rank":
+        rows = latest.assign(side=latest["family"])
+    else:
+        assert claim.versus is not None
+        parts = [
+            latest[group.mask(latest).astype(bool)].assign(side=group.label)
+            for group in (claim.subject, claim.versus)
+        ]
+        rows = pd.concat(parts)
+    columns = ["side", "model_id", "family", *dict.fromkeys([claim.metric, *claim.alternatives])]
+    return rows.sort_values(
+        ["side", claim.metric, "model_id"], ascending=[True, False, True], na_position="last"
+    )[columns]
 
 
 def wider_scopes(
@@ -159,24 +220,7 @@ def wider_scopes(
     out = []
     if claim.hub_best_rank is not None:
         for scope, standing in context.ranks.items():
-            where = "the whole Hub" if scope == "all" else f"{scope} models on the Hub"
-            label = "whole Hub" if scope == "all" else f"Hub, {scope}"
-            n = context.top_n[scope]
-            row = standing.loc[family] if family in standing.index else None
-            if row is None or row["best_rank"] is None or pd.isna(row["best_rank"]):
-                out.append(
-                    Outcome("best_rank", "not_supported", None,
-                            f"no {name} model among the top {n:,} {where}", label)
-                )  # fmt: skip
-                continue
-            rank = int(row["best_rank"])
-            verdict = "supported" if rank <= claim.hub_best_rank else "not_supported"
-            text = (
-                f"best {name} model is #{rank} of {where} by 30-day downloads "
-                f"({row['best_model']}); {int(row['top100'])} {name} models in the top 100 "
-                f"(threshold: top {claim.hub_best_rank})"
-            )
-            out.append(Outcome("best_rank", verdict, float(rank), text, label))
+            out.append(_hub_rank(claim, name, scope, standing, context.top_n[scope]))
     eco = context.ecosystem
     if not eco.empty:
         official = cur.latest.groupby("family")["downloads_30d"].sum()
@@ -189,11 +233,40 @@ def wider_scopes(
             verdict = "supported" if rank <= int(claim.threshold) else "not_supported"
             text = (
                 f"{name} ranks #{rank} of {len(totals)} watched families by official plus "
-                f"third-party derivatives' 30-day downloads ({int(totals.get(family, 0)):,}; "
-                f"threshold: top {int(claim.threshold)})"
+                f"third-party derivatives' 30-day downloads, {int(totals.get(family, 0)):,}; "
+                f"the threshold is a top-{int(claim.threshold)} rank"
             )
             out.append(Outcome("downloads_30d", verdict, float(rank), text, "ecosystem"))
     return tuple(out)
+
+
+def _hub_rank(claim: Claim, name: str, scope: str, standing: pd.DataFrame, n: int) -> Outcome:
+    """The subject's best model's rank among the `n` captured ranks of one Hub-wide scope."""
+    assert claim.hub_best_rank is not None
+    family = claim.subject.families[0]
+    where = "the whole Hub" if scope == "all" else f"{scope} models on the Hub"
+    label = "whole Hub" if scope == "all" else f"Hub, {scope}"
+    row = standing.loc[family] if family in standing.index else None
+    if row is None or row["best_rank"] is None or pd.isna(row["best_rank"]):
+        if n < claim.hub_best_rank:
+            text = (
+                f"no {name} model among the {n:,} captured ranks of {where}; fewer ranks than "
+                f"the top {claim.hub_best_rank} the claim needs, so the data can't tell"
+            )
+            return Outcome("best_rank", "inconclusive", None, text, label)
+        text = f"no {name} model among the top {n:,} of {where}"
+        return Outcome("best_rank", "not_supported", None, text, label)
+    rank = int(row["best_rank"])
+    verdict = "supported" if rank <= claim.hub_best_rank else "not_supported"
+    within = min(100, n)
+    count = int(row["top100"]) if within == 100 else int(row["top_n"])
+    among = f"the top {within:,}" + (f" of {n:,} captured" if n > within else " captured")
+    text = (
+        f"its best model, {row['best_model']}, is #{rank} of {where} by 30-day downloads, "
+        f"with {count} {name} models among {among}; the threshold is a top-"
+        f"{claim.hub_best_rank} rank"
+    )
+    return Outcome("best_rank", verdict, float(rank), text, label)
 
 
 def evaluate(claim: Claim, data: WeekData, metric: str, labels: dict[str, str]) -> Outcome:
@@ -239,13 +312,17 @@ def _rank(
     verdict = "supported" if rank <= threshold else "not_supported"
     leader = totals.idxmax()
     lead = "" if rank == 1 else f"; {labels.get(leader, leader)} leads"
-    text = f"{name} ranks #{rank} of {len(totals)} watched families by {what} (threshold: top {threshold}{lead})"
+    text = (
+        f"{name} ranks #{rank} of {len(totals)} watched families by {what}; the threshold is "
+        f"a top-{threshold} rank{lead}"
+    )
     return Outcome(metric, verdict, float(rank), text)
 
 
 def _ratio(claim: Claim, latest: pd.DataFrame, metric: str, what: str) -> Outcome:
     assert claim.versus is not None
-    sides = []
+    sides: list[int] = []
+    drivers: list[tuple[str, float] | None] = []
     for group in (claim.subject, claim.versus):
         rows = latest[group.mask(latest).astype(bool)]
         if rows.empty:
@@ -261,6 +338,7 @@ def _ratio(claim: Claim, latest: pd.DataFrame, metric: str, what: str) -> Outcom
                 f"{what} missing for {gaps} of {len(rows)} {group.label} models",
             )
         sides.append(int(rows[metric].sum()))
+        drivers.append(main_driver(rows, metric, sides[-1]))
     subject, versus = sides
     if versus == 0:
         return Outcome(
@@ -270,6 +348,9 @@ def _ratio(claim: Claim, latest: pd.DataFrame, metric: str, what: str) -> Outcom
     verdict = "supported" if ratio >= claim.threshold else "not_supported"
     text = (
         f"{claim.subject.label}: {subject:,} vs {claim.versus.label}: {versus:,} {what} "
-        f"= {ratio:.2f}× (threshold: {claim.threshold:g}×)"
+        f"= {ratio:.2f}×, against a threshold of {claim.threshold:g}×"
     )
+    for group, total, driver in zip((claim.subject, claim.versus), sides, drivers, strict=True):
+        if driver is not None and int(group.mask(latest).astype(bool).sum()) > 1:
+            text += f"; {driver[0]} alone accounts for {driver[1] / total:.0%} of the {what} of {group.label}"
     return Outcome(metric, verdict, ratio, text)

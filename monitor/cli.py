@@ -91,9 +91,11 @@ def cmd_run(args: argparse.Namespace) -> int:
       hf-monitor run
       15 4 * * *  cd /srv/hf-monitor && .venv/bin/hf-monitor run >> monitor.log 2>&1   # crontab
     """
+    from .claims import load_claims
     from .jobs import run_once
 
     config = _config(args)
+    load_claims(config.claims_path(), config)  # a claim the config can't serve stops us here
     with _graceful_stop() as stop:
         result, weekly = run_once(config, force=args.force, stop=stop, progress=_progress())
     _print_collect(result, config)
@@ -111,9 +113,11 @@ def cmd_schedule(args: argparse.Namespace) -> int:
       hf-monitor schedule
       systemd: ExecStart=/srv/hf-monitor/.venv/bin/hf-monitor --config /srv/hf-monitor/config.yaml schedule
     """
+    from .claims import load_claims
     from .scheduler import build_scheduler, next_times, run_scheduler
 
     config = _config(args)
+    load_claims(config.claims_path(), config)  # a claim the config can't serve stops us here
     logging.getLogger("monitor").setLevel(logging.INFO)
     scheduler = build_scheduler(config, storage=args.storage)
     for name, when in next_times(config, datetime.now(UTC)).items():
@@ -124,6 +128,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def _print_collect(result: CollectResult, config: Config) -> None:
     for selector, error in result.errors:
         print(f"{PROG}: {selector}: {error}", file=sys.stderr)
+    _warn_empty_families(config, open_store(config.storage_url()), result.run_id, result.errors)
     context = (
         f" ({result.context_requests} for Hub-wide context)" if result.context_requests else ""
     )
@@ -132,6 +137,20 @@ def _print_collect(result: CollectResult, config: Config) -> None:
         f"{result.new_snapshots} new snapshots, {result.requests} requests{context}, "
         f"{result.seconds:.1f} s ({config.hub_endpoint()})"
     )
+
+
+def _warn_empty_families(
+    config: Config, store: Store, run_id: int, errors: Sequence[tuple[str, str]]
+) -> None:
+    """One line per family a run found no models for although its selectors raised no error."""
+    from .collect import empty_families
+
+    for family in empty_families(config, store.run_families(run_id), errors):
+        print(
+            f"{PROG}: found no models for family {family.id!r} in run {run_id} — check its "
+            f"author names and globs in {config.path.name}",
+            file=sys.stderr,
+        )
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -174,6 +193,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         next_runs=next_times(config, now),
     )
     print(text, end="")
+    latest = store.latest_collect()
+    if latest is not None:
+        _warn_empty_families(config, store, latest.id, latest.errors)
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -62,6 +62,22 @@ class CollectResult:
     @property
     def exit_code(self) -> int:
         return 0 if self.status == "ok" else 1
+
+
+def empty_families(
+    config: Config, counts: dict[str, int], errors: Sequence[tuple[str, str]]
+) -> list[Family]:
+    """Families a run stored no model of although none of their selectors failed: most often a
+    misspelt author or a glob that matches nothing, which would otherwise go unnoticed."""
+    failed = {selector for selector, _ in errors}
+    out = []
+    for family in config.families:
+        selectors = {f"author:{a.name}" for a in family.authors} | {
+            f"model:{m}" for m in family.models
+        }
+        if not counts.get(family.id) and not selectors & failed:
+            out.append(family)
+    return out
 
 
 def collect(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,20 +28,26 @@ from .analysis import (
     daily_totals,
     freshness,
     group_metrics,
+    leaders,
+    main_driver,
     model_changes,
     movers,
     new_entrants,
     shares,
     top_models,
+    unusual_moves,
     week_data,
 )
 from .claims import METRIC_LABELS, Claim, Outcome, Verdict, judge, load_claims
 from .config import Config
 from .context import ContextFrames, HubContext, hub_context
 from .errors import NoDataError, UsageError
+from .formatting import short_label
 from .store import Store, derivatives, ecosystem, hub_ranks
 
 SCHEMA_VERSION = 1
+TREND_WEEKS = 6  # earlier weeks read for each claim's trend and for spikes and dips
+DRIVER_MIN_CHANGE = 0.05  # a family's 30-day change from which its main driver is named
 VERDICT_MARK = {
     "supported": "✅ supported",
     "not_supported": "❌ not supported",
@@ -68,11 +74,17 @@ class Report:
     top: pd.DataFrame
     gainers: pd.DataFrame
     losers: pd.DataFrame
-    entrants: pd.DataFrame
+    entrants: pd.DataFrame  # new releases: first seen and created recently
+    entered: pd.DataFrame  # older models that entered the captured data this week
     freshness: Freshness
     verdicts: tuple[Verdict, ...]
     labels: dict[str, str]
     context: HubContext | None = None
+    history: tuple[WeekData, ...] = ()  # earlier weeks with data, oldest first (trends, flags)
+    notes: dict[str, str] = field(default_factory=dict)  # model id → spike/dip note
+    drivers: dict[str, tuple[str, float]] = field(default_factory=dict)  # family → model, change
+    likes_leaders: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trending_leaders: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def as_of(self) -> datetime:
@@ -127,9 +139,10 @@ def build_report(
     cur = week_data(frame, week)
     if cur.empty:
         raise NoDataError(f"no snapshots of watched models in {week.label}")
-    previous = week_data(frame, week.previous)
-    prev = None if previous.empty else previous
+    history = tuple(w for w in earlier_weeks(frame, week) if not w.empty)
+    prev = history[-1] if history and history[-1].week == week.previous else None
     labels = {f.id: f.label for f in config.families}
+    names = {f.id: short_label(f.label) for f in config.families}  # for sentences
     context = None
     if context_frames is not None:
         official = cur.latest.groupby("family")["downloads_30d"].sum()
@@ -137,6 +150,7 @@ def build_report(
         context = None if context.empty else context
     changes = model_changes(cur, prev)
     gainers, losers = movers(changes)
+    entrants, entered = new_entrants(changes, history)
     return Report(
         week=week,
         cur=cur,
@@ -147,12 +161,41 @@ def build_report(
         top=top_models(changes),
         gainers=gainers,
         losers=losers,
-        entrants=new_entrants(changes, prev),
+        entrants=entrants,
+        entered=entered,
         freshness=freshness(frame, week),
-        verdicts=tuple(judge(c, cur, prev, labels, context) for c in claims),
+        verdicts=tuple(judge(c, cur, prev, names, context, history) for c in claims),
         labels=labels,
         context=context,
+        history=history,
+        notes=unusual_moves([*history, cur]),
+        drivers=family_drivers(changes),
+        likes_leaders=leaders(cur.latest, "likes"),
+        trending_leaders=leaders(cur.latest, "trending_score"),
     )
+
+
+def earlier_weeks(frame: pd.DataFrame, week: Week, n: int = TREND_WEEKS) -> list[WeekData]:
+    """The cross-sections of the `n` weeks before `week`, oldest first (some may be empty)."""
+    weeks = [week.previous]
+    while len(weeks) < n:
+        weeks.append(weeks[-1].previous)
+    return [week_data(frame, w) for w in reversed(weeks)]
+
+
+def family_drivers(changes: pd.DataFrame) -> dict[str, tuple[str, float]]:
+    """Family → (model, its change) when one model makes most of the family's 30-day change."""
+    out = {}
+    comparable = changes[changes["change_abs"].notna()]
+    for family, rows in comparable.groupby("family"):
+        total = float(rows["change_abs"].sum())
+        before = float(rows["downloads_30d_before"].sum())
+        if len(rows) < 2 or not before or abs(total) < DRIVER_MIN_CHANGE * before:
+            continue
+        driver = main_driver(rows, "change_abs", total)
+        if driver is not None:
+            out[str(family)] = driver
+    return out
 
 
 # --- summary.json -----------------------------------------------------------------------------
@@ -166,6 +209,7 @@ def summary(report: Report, config: Config) -> dict[str, Any]:
             "label": fam[family_id].label,
             "origin": fam[family_id].origin,
             **_group_fields(row),
+            "driver": _driver(report.drivers.get(str(family_id))),
         }
         for family_id, row in report.families.sort_values("rank_downloads_30d").iterrows()
     ]
@@ -182,6 +226,7 @@ def summary(report: Report, config: Config) -> dict[str, Any]:
             "downloads_30d": _int(row.downloads_30d),
             "change_downloads_30d": _round(row.change_rel),
             "likes": _int(row.likes),
+            "note": report.notes.get(row.model_id),
         }
         for row in report.top.itertuples()
     ]
@@ -199,6 +244,18 @@ def summary(report: Report, config: Config) -> dict[str, Any]:
             else {"verdict": v.previous.verdict, "value": _round(v.previous.value)},
             "sensitivity": [_outcome(o) for o in v.alternatives],
             "scopes": [{"scope": o.scope, **_outcome(o)} for o in v.scopes],
+            "trend": [
+                {"week": label, "verdict": o.verdict, "value": _round(o.value)}
+                for label, o in v.trend
+            ],
+            "counted": [
+                {
+                    "side": r.side,
+                    "model_id": r.model_id,
+                    v.claim.metric: _int(getattr(r, v.claim.metric)),
+                }
+                for r in v.counted.itertuples()
+            ],
         }
         for v in report.verdicts
     ]
@@ -213,13 +270,68 @@ def summary(report: Report, config: Config) -> dict[str, Any]:
             "days_with_data": [d.isoformat() for d in fresh.days_with_data],
             "missing_days": [d.isoformat() for d in fresh.missing_days],
             "stale_days": [d.isoformat() for d in fresh.stale_days],
+            "partly_stale_days": [d.isoformat() for d in fresh.partly_stale_days],
+            "days": [
+                {
+                    "day": c.day.isoformat(),
+                    "models_compared": c.compared,
+                    "unchanged": c.unchanged,
+                    "judged": c.judged,
+                }
+                for c in fresh.checks
+            ],
+        },
+        "cross_section": {
+            "carried": [
+                {"model_id": r.model_id, "observed_at": _iso(r.observed_at.to_pydatetime())}
+                for r in report.cur.carried.itertuples()
+            ],
+            "dropped": [
+                {
+                    "model_id": r.model_id,
+                    "last_seen": _iso(r.observed_at.to_pydatetime()),
+                    "downloads_30d": _int(r.downloads_30d),
+                }
+                for r in _by_downloads(report.cur.dropped).itertuples()
+            ],
         },
         "families": families,
         "origins": origins,
         "top_models": top,
+        "new_models": _model_list(report.entrants),
+        "entered_list": _model_list(report.entered),
+        "leaders": {
+            "likes": _model_list(report.likes_leaders),
+            "trending_score": _model_list(report.trending_leaders),
+        },
         "claims": claims,
         "hub_context": None if report.context is None else context_summary(report.context),
     }
+
+
+def _driver(driver: tuple[str, float] | None) -> dict[str, Any] | None:
+    return (
+        None if driver is None else {"model_id": driver[0], "change_downloads_30d": int(driver[1])}
+    )
+
+
+def _by_downloads(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    return frame.sort_values(["downloads_30d", "model_id"], ascending=[False, True])
+
+
+def _model_list(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "model_id": r.model_id,
+            "family": r.family,
+            "downloads_30d": _int(r.downloads_30d),
+            "likes": _int(r.likes),
+            "trending_score": _round(getattr(r, "trending_score", None)),
+        }
+        for r in frame.itertuples()
+    ]
 
 
 def _outcome(o: Outcome) -> dict[str, Any]:
@@ -321,6 +433,11 @@ def write_report(report: Report, snapshots: pd.DataFrame, config: Config, out_di
     return folder
 
 
+def _cell(text: str) -> str:
+    """Claim text for a Markdown table cell (the claims file is ours, but may hold a pipe)."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
 def week_folder(out_dir: Path, label: str) -> Path:
     """The folder of one week; the label is checked so no path can leave `out_dir`."""
     if not re.fullmatch(r"\d{4}-W\d{2}", label):
@@ -373,15 +490,16 @@ def write_index(out_dir: Path) -> Path:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        verdicts = " · ".join(
-            f"{c['id']}: {VERDICT_MARK.get(c['verdict'], c['verdict'])}"
+        verdicts = "<br>".join(
+            f"{VERDICT_MARK.get(c['verdict'], c['verdict'])}: {_cell(c.get('statement', c['id']))}"
             for c in data.get("claims", [])
         )
+        as_of = datetime.strptime(data["as_of"], "%Y-%m-%dT%H:%M:%SZ")
         rows.append(
-            f"| [{data['week']}]({data['week']}/report.md) | {data['as_of']} | {verdicts} |"
+            f"| [{data['week']}]({data['week']}/report.md) | {as_of:%Y-%m-%d %H:%M} UTC | {verdicts} |"
         )
     text = "# Weekly reports\n\nNewest first. Each week's folder has `report.md`, `summary.json` and the charts.\n\n"
-    text += "| week | as of (UTC) | verdicts |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+    text += "| week | data as of | verdicts |\n|---|---|---|\n" + "\n".join(rows) + "\n"
     index = out_dir / "index.md"
     index.write_text(text, encoding="utf-8")
     return index

@@ -337,8 +337,11 @@ class Store:
             return added
 
     def recent_runs(self, limit: int = 10) -> list[RunRecord]:
+        return self._runs(select(runs).order_by(runs.c.id.desc()).limit(limit))
+
+    def _runs(self, query: Any) -> list[RunRecord]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(limit)).all()
+            rows = conn.execute(query).all()
             ids = [r.id for r in rows]
             errs: dict[int, list[tuple[str, str]]] = {}
             if ids:
@@ -360,6 +363,28 @@ class Store:
             )
             for r in rows
         ]
+
+    def run_families(self, run_id: int) -> dict[str, int]:
+        """How many models of each family a run stored snapshots for."""
+        query = (
+            select(models.c.family, func.count())
+            .select_from(snapshots.join(models, models.c.model_id == snapshots.c.model_id))
+            .where(snapshots.c.run_id == run_id, models.c.family.is_not(None))
+            .group_by(models.c.family)
+        )
+        with self.engine.connect() as conn:
+            return {str(family): int(n) for family, n in conn.execute(query)}
+
+    def latest_collect(self) -> RunRecord | None:
+        """The newest collect run that finished (ok or partial), if any."""
+        query = (
+            select(runs)
+            .where(runs.c.kind == "collect", runs.c.status.in_(("ok", "partial")))
+            .order_by(runs.c.id.desc())
+            .limit(1)
+        )
+        found = self._runs(query)
+        return found[0] if found else None
 
     def successful_collect_days(self, since: datetime) -> set[date]:
         """UTC days since `since` with at least one `ok` collect run."""
@@ -408,8 +433,10 @@ class Store:
                 models.c.pipeline_tag,
                 cast(models.c.created_at, String).label("created_at"),
                 snapshots.c.run_id,
+                runs.c.kind.label("run_kind"),
             )
             .join(models, models.c.model_id == snapshots.c.model_id)
+            .join(runs, runs.c.id == snapshots.c.run_id)
             .order_by(snapshots.c.observed_at, snapshots.c.model_id)
         )
         if since is not None:

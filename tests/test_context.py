@@ -228,10 +228,14 @@ def test_report_states_the_three_scopes_with_hand_computed_numbers(
     text = (folder / "report.md").read_text()
     assert "](hub_share.png)" in text and "](ecosystem.png)" in text
     assert "## On the whole Hub" in text and "## Adaptation: derivatives and ecosystem" in text
-    assert "| Qwen | #3 | Qwen/A | ±0 | 2 | 2 | 2 | 29.2 % |" in text
+    # only 5 ranks were captured: one count column (top 5), never a "top 10" or "top 100"
+    assert "| Family | Best rank | Best model | Since last week | Top 5 | Share of top-5 downloads |" in text
+    assert "| Qwen | #3 | Qwen/A | ±0 | 2 | 29.2 % |" in text
     assert "| DeepSeek | #5 | deepseek-ai/R | ↓1 |" in text
     assert "Not in the top 5: gpt-oss." in text
-    assert "Wider scopes — whole Hub: ✅ supported" in text
+    assert "- Whole Hub: ✅ supported — its best model, Qwen/A, is #3 of the whole Hub" in text
+    assert "with 2 Qwen models among the top 5 captured" in text
+    assert "top 100" not in text.lower() and "top 10 " not in text.lower()
 
 
 def test_context_tables_export_with_family(setup, tmp_path: Path) -> None:

@@ -181,7 +181,8 @@ def test_status_flags_interrupted_runs_gaps_and_next_times(
 
 
 def test_schedule_exits_0_on_sigterm(tmp_path: Path) -> None:
-    config = write_config(tmp_path, SMALL_FAMILIES)
+    claims = f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"  # checked at start-up
+    config = write_config(tmp_path, SMALL_FAMILIES, claims)
     proc = subprocess.Popen(
         _cli(config, "schedule"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

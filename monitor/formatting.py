@@ -1,0 +1,17 @@
+"""Numbers in words and digits, shared by the Markdown and the charts (no plotting imports)."""
+
+from __future__ import annotations
+
+
+def human(value: float) -> str:
+    """3 significant digits with k/M/B/T: 1234 → 1.23k, 2.5e9 → 2.5B."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            scaled = value / size
+            return f"{scaled:,.0f}{suffix}" if abs(scaled) >= 1000 else f"{scaled:.3g}{suffix}"
+    return f"{value:.0f}"
+
+
+def short_label(label: str) -> str:
+    """A family's name for prose, without the bracketed organisation: 'Qwen (Alibaba)' → 'Qwen'."""
+    return label.split(" (")[0]
