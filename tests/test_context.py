@@ -229,7 +229,10 @@ def test_report_states_the_three_scopes_with_hand_computed_numbers(
     assert "](hub_share.png)" in text and "](ecosystem.png)" in text
     assert "## On the whole Hub" in text and "## Adaptation: derivatives and ecosystem" in text
     # only 5 ranks were captured: one count column (top 5), never a "top 10" or "top 100"
-    assert "| Family | Best rank | Best model | Since last week | Top 5 | Share of top-5 downloads |" in text
+    assert (
+        "| Family | Best rank | Best model | Since last week | Top 5 | Share of top-5 downloads |"
+        in text
+    )
     assert "| Qwen | #3 | Qwen/A | ±0 | 2 | 29.2 % |" in text
     assert "| DeepSeek | #5 | deepseek-ai/R | ↓1 |" in text
     assert "Not in the top 5: gpt-oss." in text
