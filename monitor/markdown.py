@@ -48,7 +48,7 @@ def signed(value: Any) -> str:
     if _missing(value):
         return "–"
     v = float(value)
-    return ("+" if v > 0 else "−" if v < 0 else "±") + human(abs(v))
+    return ("+" if v > 0 else "−" if v < 0 else "") + human(abs(v))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str) -> str:
@@ -494,7 +494,7 @@ def _hub_wide(report: Report) -> str:
 
 def _rank_move(before: int, now: int) -> str:
     if before == now:
-        return "±0"
+        return "same"
     return f"↑{before - now}" if now < before else f"↓{now - before}"
 
 

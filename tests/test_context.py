@@ -233,7 +233,7 @@ def test_report_states_the_three_scopes_with_hand_computed_numbers(
         "| Family | Best rank | Best model | Since last week | Top 5 | Share of top-5 downloads |"
         in text
     )
-    assert "| Qwen | #3 | Qwen/A | ±0 | 2 | 29.2 % |" in text
+    assert "| Qwen | #3 | Qwen/A | same | 2 | 29.2 % |" in text
     assert "| DeepSeek | #5 | deepseek-ai/R | ↓1 |" in text
     assert "Not in the top 5: gpt-oss." in text
     assert "- Whole Hub: ✅ supported — its best model, Qwen/A, is #3 of the whole Hub" in text
