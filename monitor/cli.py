@@ -66,7 +66,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     """Poll the Hub once for every watched family and store one run.
 
     Only one collect runs at a time per database: a second one exits at once with code 75.
-    SIGTERM or Ctrl-C stops after the current request and keeps what was fetched.
+    SIGTERM or Ctrl-C stops at once (a request in flight is dropped) and keeps what was fetched.
 
     Example:
       hf-monitor collect
@@ -106,8 +106,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     """Run forever: collect and report on the cron expressions in the config's schedule.
 
-    Logs one line per job start, end and failure to stderr. SIGTERM or Ctrl-C stop it after
-    a running job has finished (exit 0). The config file is re-read before every job.
+    Logs one line per job start, end and failure to stderr. SIGTERM or Ctrl-C stop it within
+    seconds (exit 0); a running collect keeps what it fetched. The config file is re-read
+    before every job.
 
     Example:
       hf-monitor schedule
@@ -401,7 +402,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 @contextmanager
 def _graceful_stop() -> Iterator[threading.Event]:
-    """First SIGTERM/SIGINT: finish the current request, store what was fetched. Second: quit."""
+    """First SIGTERM/SIGINT: drop the request in flight, store what was fetched. Second: quit."""
     stop = threading.Event()
 
     def _handler(signum: int, _frame: FrameType | None) -> None:
@@ -409,7 +410,7 @@ def _graceful_stop() -> Iterator[threading.Event]:
             raise KeyboardInterrupt
         stop.set()
         print(
-            f"{PROG}: {signal.Signals(signum).name}: stopping after the current request",
+            f"{PROG}: {signal.Signals(signum).name}: stopping now, keeping what was fetched",
             file=sys.stderr,
         )
 

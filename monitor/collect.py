@@ -16,7 +16,15 @@ from functools import partial
 from typing import TypeVar
 
 from .config import Config, Family
-from .hub import Hub, HubModel, describe_hub_error
+from .hub import (
+    OUT_OF_TIME,
+    STOPPED,
+    Hub,
+    HubModel,
+    HubUnreachable,
+    describe_hub_error,
+    describe_unreachable,
+)
 from .store import (
     ContextRows,
     DerivativesRow,
@@ -32,8 +40,7 @@ Clock = Callable[[], datetime]
 Progress = Callable[[str], None]
 T = TypeVar("T")
 ECOSYSTEM_LIMIT = 1000  # derivatives listed per base model: one page, the most downloaded
-STOPPED = "not fetched: stop requested (SIGTERM/SIGINT)"
-OUT_OF_TIME = "not fetched: run deadline reached"
+NO_ANSWER = "not fetched: the Hub did not answer"
 
 
 def utc_now() -> datetime:
@@ -46,6 +53,7 @@ class Fetched:
 
     models: dict[str, tuple[HubModel, Family, datetime]] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    unreachable: str | None = None  # set when nothing at the endpoint answered at all
 
 
 @dataclass(frozen=True)
@@ -91,14 +99,20 @@ def collect(
 ) -> CollectResult:
     """Poll the Hub once for every watched family and store the run.
 
-    When `stop` is set (a signal arrived), the selectors not yet fetched are recorded as
-    skipped and what was fetched is still stored, as a `partial` run.
+    When `stop` is set (a signal arrived), the request in flight and any wait are dropped, the
+    selectors not yet fetched are recorded as skipped and what was fetched is still stored, as
+    a `partial` run. When nothing at the endpoint answers at all, the run stops after the first
+    selector's retries, is stored as failed, and HubUnreachable says so in one line.
     """
+    if stop is not None:
+        hub.stop = stop  # one event wakes every wait of the run
     started = clock()
     run_id = store.begin_run("collect", hub.endpoint, started)
-    fetched = fetch_watchlist(config, hub, clock, stop=stop, progress=progress)
+    fetched = fetch_watchlist(config, hub, clock, progress=progress)
     watch_requests = hub.requests
-    context = fetch_context(config, hub, fetched, clock, stop=stop, progress=progress)
+    context = None
+    if fetched.unreachable is None:
+        context = fetch_context(config, hub, fetched, clock, progress=progress)
     status = run_status(len(fetched.models), len(fetched.errors))
     new = save_run(
         store,
@@ -109,6 +123,8 @@ def collect(
         finished=clock(),
         context=context,
     )
+    if fetched.unreachable is not None:
+        raise HubUnreachable(f"run {run_id} failed: {fetched.unreachable}")
     finished = clock()
     return CollectResult(
         run_id=run_id,
@@ -127,7 +143,6 @@ def fetch_watchlist(
     hub: Hub,
     clock: Clock = utc_now,
     *,
-    stop: threading.Event | None = None,
     progress: Progress | None = None,
 ) -> Fetched:
     """Author listings first (one paginated listing per author), then uncovered explicit ids."""
@@ -135,7 +150,13 @@ def fetch_watchlist(
     say = progress or (lambda _line: None)
 
     def stopping(selector: str) -> bool:
-        return _stopping(selector, hub, stop, out)
+        return _stopping(selector, hub, out)
+
+    def failed(selector: str, exc: Exception) -> None:
+        out.errors.append((selector, describe_hub_error(exc)))
+        log.info("%s failed: %s", selector, describe_hub_error(exc))
+        if hub.log.answers == 0 and hub.log.unreachable is not None:
+            out.unreachable = describe_unreachable(hub.endpoint, hub.log.unreachable, hub.requests)
 
     listed: set[tuple[str, str | None]] = set()
     for family in config.families:
@@ -150,9 +171,8 @@ def fetch_watchlist(
             try:
                 batch, unusable = hub.fetch_author_models(selector.name, search=key[1])
             except Exception as exc:  # one author's failure must not cost the others
-                out.errors.append((f"author:{selector.name}", describe_hub_error(exc)))
+                failed(f"author:{selector.name}", exc)
                 say(f"{selector.name}: failed ({describe_hub_error(exc)})")
-                log.info("author %s failed: %s", selector.name, describe_hub_error(exc))
                 continue
             if unusable:
                 out.errors.append(
@@ -180,8 +200,7 @@ def fetch_watchlist(
             try:
                 model = hub.fetch_model(model_id)
             except Exception as exc:
-                out.errors.append((f"model:{model_id}", describe_hub_error(exc)))
-                log.info("model %s failed: %s", model_id, describe_hub_error(exc))
+                failed(f"model:{model_id}", exc)
                 continue
             # A renamed model comes back under its new id; it stays in the family that asked.
             out.models.setdefault(model.model_id, (model, family, clock()))
@@ -189,9 +208,13 @@ def fetch_watchlist(
     return out
 
 
-def _stopping(selector: str, hub: Hub, stop: threading.Event | None, out: Fetched) -> bool:
-    """True (and the selector recorded as skipped) once a stop was asked for or time is up."""
-    if stop is not None and stop.is_set():
+def _stopping(selector: str, hub: Hub, out: Fetched) -> bool:
+    """True (and the selector recorded as skipped) once a stop was asked for, time is up or
+    the Hub proved unreachable."""
+    if out.unreachable is not None:
+        out.errors.append((selector, NO_ANSWER))
+        return True
+    if hub.stop.is_set():
         out.errors.append((selector, STOPPED))
         return True
     left = hub.seconds_left()
@@ -207,7 +230,6 @@ def fetch_context(
     fetched: Fetched,
     clock: Clock = utc_now,
     *,
-    stop: threading.Event | None = None,
     progress: Progress | None = None,
 ) -> ContextRows | None:
     """Hub-wide ranks, derivative counts and ecosystem downloads (None when switched off).
@@ -222,7 +244,7 @@ def fetch_context(
     rows = ContextRows(observed_at=clock())
 
     def attempt(selector: str, call: Callable[[], T]) -> T | None:
-        if _stopping(selector, hub, stop, fetched):
+        if _stopping(selector, hub, fetched):
             return None
         try:
             return call()

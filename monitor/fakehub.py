@@ -97,7 +97,8 @@ class Fault:
     kind "status" answers `status` with `headers`/`body`; "hang" sleeps `seconds` before
     answering normally; "reset" closes the connection without an answer; "truncate" sends the
     headers and half of the body, then closes (a reset mid-page); "garbage" sends a 200 whose
-    body is not JSON. `times` limits how many requests are hit (None: all).
+    body is not JSON; "trickle" answers `status` with `body` one byte every `seconds` (an
+    answer that never quite stalls). `times` limits how many requests are hit (None: all).
     """
 
     path_contains: str
@@ -262,6 +263,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(2)
+            return True
+        if fault.kind == "trickle":
+            payload = fault.body.encode()
+            self.send_response(fault.status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.flush()
+            for byte in payload:
+                time.sleep(fault.seconds)
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
             return True
         if fault.kind == "garbage":
             self._send(200, b"<html>upstream error</html>", "application/json; charset=utf-8", {})

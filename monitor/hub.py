@@ -2,13 +2,16 @@
 
 Facts this module relies on (huggingface_hub 2.4, see ARCHITECTURE.md):
 
-* `list_models(limit=N)` sends `limit=N` as the page size *and* stops after N items in total, so
-  an author with more than N models would be cut short. We therefore page through `/api/models`
-  with the library's own `paginate` helper (Link headers, retries on 429/5xx/timeouts/resets)
-  and a page size of up to 1000, without a total cap.
-* The library sets no timeout, and `model_info` never retries. A client factory installs a
-  transport that forces a timeout on every request and hooks that count requests, pace them by
-  the `RateLimit` headers and enforce the run's deadline; `fetch_model` retries by itself.
+* `list_models(limit=N)` sends `limit=N` as the page size *and* stops after N items in total,
+  and the library's `paginate`/`http_backoff` sleep a 429 reset or a `Retry-After` in full with
+  `time.sleep` (3,000 s if the Hub says so), past the run's deadline and deaf to SIGTERM. So we
+  follow the `Link` headers of `/api/models` ourselves, and every request, retry and wait of a
+  run goes through one `Hub`, which bounds them all (see `Hub`).
+* The library's shared HTTP client is process-wide (`set_client_factory`), so hooks installed
+  there would be shared by every `Hub` in the process. Each `Hub` owns its client instead.
+* From the library we use public helpers only: request headers (token, user agent), the
+  mapping of error answers to exceptions, `RateLimit` parsing and repo id validation. Nothing
+  private of it is imported.
 * `HF_ENDPOINT` is read by the library at import time only; the endpoint is always passed
   explicitly here. The token is left to the library (`HF_TOKEN` or the saved login), so it
   never passes through our code.
@@ -25,24 +28,24 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
+from types import TracebackType
 from typing import Any
 
 import httpx2
-from huggingface_hub import constants, get_session, set_client_factory
+from huggingface_hub import constants, is_offline_mode
 from huggingface_hub.utils import (
     HfHubHTTPError,
     HFValidationError,
+    OfflineModeIsEnabled,
     RateLimitInfo,
     build_hf_headers,
     hf_raise_for_status,
-    paginate,
     parse_ratelimit_headers,
     validate_repo_id,
 )
-from huggingface_hub.utils._http import hf_request_event_hook
 
 from . import __version__
+from .errors import ConfigError, MonitorError
 
 # Without this the library's first request is a hidden lookup on the public Hub (agent
 # detection for telemetry), which a monitoring job neither needs nor wants to spend rate
@@ -68,6 +71,16 @@ EXPAND = (
 # What a Hub-wide rank needs.
 RANK_EXPAND = ("downloads", "likes", "pipeline_tag", "library_name")
 RELATIONS = ("adapter", "finetune", "merge", "quantized")
+
+# The retry schedule (the library's own, kept so runs behave as before): 6 attempts, waits of
+# 1, 2, 4, 8, 8 s unless the Hub names one; a 200 that is not JSON is asked for 3 times.
+ATTEMPTS = 6
+MALFORMED_ATTEMPTS = 3
+MAX_BACKOFF = 8.0
+POLL_SECONDS = 0.05  # how often a request in flight looks for a stop request
+
+STOPPED = "not fetched: stop requested (SIGTERM/SIGINT)"
+OUT_OF_TIME = "not fetched: run deadline reached"
 
 
 @dataclass(frozen=True)
@@ -104,7 +117,26 @@ class DerivativeCounts:
 
 
 class DeadlineExceeded(Exception):
-    """The run's time budget is spent; no further request is sent."""
+    """The run's time budget is spent (or a wait would outlast it); nothing more is sent."""
+
+
+class StopRequested(Exception):
+    """A stop was asked for (SIGTERM/SIGINT); nothing more is sent."""
+
+    def __init__(self) -> None:
+        super().__init__(STOPPED)
+
+
+class MalformedAnswer(ValueError):
+    """A 200 whose JSON is not the shape asked for (a list of models, a model object)."""
+
+
+class HubUnreachable(MonitorError):
+    """Nothing at the endpoint answered at all (no network, wrong address, offline mode)."""
+
+
+class BadEndpoint(ConfigError):
+    """The Hub endpoint is not an http(s) URL."""
 
 
 @dataclass
@@ -112,17 +144,24 @@ class RequestLog:
     """Counts what a run sends and meets, and keeps the latest rate-limit reading."""
 
     requests: int = 0
+    answers: int = 0  # HTTP answers of any status: something is there
     rate_limited: int = 0  # 429 answers
     server_errors: int = 0  # 5xx answers
     paced_seconds: float = 0.0  # time we waited to stay inside the rate limit
     rate_limit: RateLimitInfo | None = None
     rate_limit_read_at: float = 0.0  # `clock` time of that reading
+    unreachable: BaseException | None = None  # the last failure to reach the endpoint at all
     clock: Callable[[], float] = time.monotonic
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def on_request(self, request: httpx2.Request) -> None:
+        with self._lock:
+            self.requests += 1
 
     def on_response(self, response: httpx2.Response) -> None:
         info = parse_ratelimit_headers(response.headers)
         with self._lock:
+            self.answers += 1
             if response.status_code == 429:
                 self.rate_limited += 1
             elif response.status_code >= 500:
@@ -132,8 +171,9 @@ class RequestLog:
                 self.rate_limit_read_at = self.clock()
 
 
-class _TimeoutTransport(httpx2.HTTPTransport):
-    """Applies one timeout to every request; the library passes `timeout=None` per call."""
+class _BoundedTransport(httpx2.HTTPTransport):
+    """Applies our timeout to every read (the library's habit is `timeout=None`) and lets a
+    request that was given up on stop reading its body at the next chunk."""
 
     def __init__(self, timeout: float) -> None:
         super().__init__()
@@ -141,20 +181,80 @@ class _TimeoutTransport(httpx2.HTTPTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         request.extensions["timeout"] = self._timeout
-        return super().handle_request(request)
+        response = super().handle_request(request)
+        cancel = request.extensions.get("cancel")
+        if isinstance(cancel, threading.Event):
+            response.stream = _CancellableStream(response.stream, cancel)
+        return response
+
+
+class _CancellableStream(httpx2.SyncByteStream):
+    def __init__(self, stream: Any, cancel: threading.Event) -> None:
+        self._stream = stream
+        self._cancel = cancel
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if self._cancel.is_set():
+                raise httpx2.ReadError("given up on by the caller")
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _Call(threading.Thread):
+    """One GET in a thread of its own, so the caller can stop waiting for it at any moment."""
+
+    def __init__(self, client: httpx2.Client, url: str, params: Any, headers: dict[str, str]):
+        super().__init__(daemon=True, name="hub-request")
+        self.cancel = threading.Event()
+        self.done = threading.Event()
+        self._args = (client, url, params, headers)
+        self._response: httpx2.Response | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        client, url, params, headers = self._args
+        try:
+            self._response = client.get(
+                url, params=params, headers=headers, extensions={"cancel": self.cancel}
+            )
+        except BaseException as exc:  # handed to the caller, who re-raises it
+            self._error = exc
+        finally:
+            self.done.set()
+
+    def result(self) -> httpx2.Response:
+        if self._error is not None:
+            raise self._error
+        assert self._response is not None
+        return self._response
+
+
+def default_time() -> tuple[Callable[[], float], Callable[[float], None] | None]:
+    """The clock and sleep a `Hub` uses when given none: real time, waits woken by a stop
+    request (sleep None). Tests replace this to run the command line on virtual time."""
+    return time.monotonic, None
 
 
 class Hub:
     """A counted, paced, time-limited view of the Hub API for popularity polling.
 
-    * Every request has `timeout` seconds.
-    * Before each request, if the last `RateLimit` reading shows `reserve` requests or fewer left
-      in the window, we wait for the window to reset instead of running into 429s.
-    * With a `deadline` (seconds for the whole run), no request starts after it has passed.
-    * Listings are retried by the library (429, 5xx, timeouts, resets; 6 attempts); `model_info`
-      is not, so `fetch_model` retries those itself with capped backoff.
+    Every wait of a run is bounded here, in one place:
 
-    `clock` and `sleep` are the time this class sees and spends; tests pass a virtual pair.
+    * a request (redirects and body included) gets `timeout` seconds in all, however slowly
+      the answer trickles in, and is abandoned at once on a stop request or at the deadline;
+    * retries (429, 5xx, timeouts, resets: 6 attempts; a body that is not JSON: 3) wait the
+      reset time the Hub gives (`RateLimit` on a 429, `Retry-After`) or 1, 2, 4, 8, 8 s;
+    * before each request, if the last `RateLimit` reading shows `reserve` requests or fewer
+      left, we wait for the window to reset instead of running into 429s;
+    * a wait that would end after the `deadline` (seconds for the whole run) is not begun
+      (`DeadlineExceeded`), and every wait ends early when `stop` is set (`StopRequested`).
+
+    The Hub owns its HTTP client; use it as a context manager (or call `close`) to release it.
+    `clock` and `sleep` are the time this class sees and spends; tests pass a virtual pair
+    (a virtual `sleep` is followed by a look at `stop`, as a real wait would be woken by it).
     """
 
     def __init__(
@@ -165,27 +265,46 @@ class Hub:
         page_size: int = 1000,
         deadline: float | None = None,
         reserve: int = 5,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        stop: threading.Event | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
-        self.endpoint = endpoint.rstrip("/")
+        self.endpoint = check_endpoint(endpoint)
+        self.timeout = timeout
         self.page_size = page_size
-        self.log = RequestLog(clock=clock)
         self.reserve = reserve
-        self._clock = clock
+        self.stop = stop if stop is not None else threading.Event()
+        if clock is None and sleep is None:
+            clock, sleep = default_time()
+        self._clock = clock or time.monotonic
         self._sleep = sleep
-        self._deadline_at = clock() + deadline if deadline else None
-        set_client_factory(lambda: self._new_client(timeout))
+        self.log = RequestLog(clock=self._clock)
+        self._deadline_at = self._clock() + deadline if deadline else None
+        self._hold_until = 0.0  # `clock` time before which the Hub asked us not to ask again
+        self._headers = build_hf_headers(library_name=LIBRARY_NAME, library_version=__version__)
+        self._client: httpx2.Client | None = None
 
-    def _new_client(self, timeout: float) -> httpx2.Client:
-        return httpx2.Client(
-            transport=_TimeoutTransport(timeout),
-            event_hooks={
-                "request": [hf_request_event_hook, self._before_request],
-                "response": [self.log.on_response],
-            },
-            follow_redirects=True,
-        )
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _http(self) -> httpx2.Client:
+        if self._client is None:
+            self._client = httpx2.Client(
+                transport=_BoundedTransport(self.timeout),
+                event_hooks={"request": [self.log.on_request], "response": [self.log.on_response]},
+                follow_redirects=True,  # renamed models answer 307
+            )
+        return self._client
 
     @property
     def requests(self) -> int:
@@ -194,31 +313,102 @@ class Hub:
     def seconds_left(self) -> float | None:
         return None if self._deadline_at is None else self._deadline_at - self._clock()
 
-    def _before_request(self, request: httpx2.Request) -> None:
+    # --- waiting ------------------------------------------------------------------------------
+
+    def _wait(self, seconds: float, why: str) -> None:
+        """The one place a run waits: never past the deadline, and woken by a stop request."""
+        left = self.seconds_left()
+        if left is not None and seconds >= left:
+            raise DeadlineExceeded(f"not fetched: {why} {seconds:.0f} s, past the run deadline")
+        if self.stop.is_set():
+            raise StopRequested
+        if self._sleep is not None:
+            self._sleep(seconds)
+        else:
+            self.stop.wait(seconds)
+        if self.stop.is_set():
+            raise StopRequested
+
+    def _before_request(self) -> None:
+        """No request after a stop request or the deadline; honour the rate limit first."""
+        if self.stop.is_set():
+            raise StopRequested
+        if is_offline_mode():
+            raise OfflineModeIsEnabled("HF_HUB_OFFLINE is set")
         left = self.seconds_left()
         if left is not None and left <= 0:
-            raise DeadlineExceeded("run deadline reached")
-        self._pace(left)
-        with self.log._lock:
-            self.log.requests += 1
+            raise DeadlineExceeded(OUT_OF_TIME)
+        held = self._hold_until - self._clock()
+        if held > 0:  # another selector's retry was told to wait this long: so are we
+            self._wait(held, "the Hub asked to wait")
+        self._pace()
 
-    def _pace(self, left: float | None) -> None:
+    def _pace(self) -> None:
         info = self.log.rate_limit
         if info is None or info.remaining > self.reserve:
             return
         wait = info.reset_in_seconds + 1 - (self._clock() - self.log.rate_limit_read_at)
         if wait <= 0:
             return
-        if left is not None and wait >= left:
-            raise DeadlineExceeded(f"rate limit resets in {wait:.0f} s, after the run deadline")
         log.info(
             "rate limit: %d requests left, waiting %.0f s for the window to reset",
             info.remaining,
             wait,
         )
-        self._sleep(wait)
+        self._wait(wait, "the rate limit resets in")
         self.log.paced_seconds += wait
         self.log.rate_limit = None  # a fresh reading comes with the next response
+
+    # --- requests -----------------------------------------------------------------------------
+
+    def _send(self, url: str, params: Any) -> httpx2.Response:
+        """One GET, bounded as a whole by `timeout` and the deadline, dropped on a stop request."""
+        self._before_request()
+        budget = self.timeout
+        left = self.seconds_left()
+        by_deadline = left is not None and left < budget
+        if left is not None:
+            budget = min(budget, left)
+        call = _Call(self._http(), url, params, self._headers)
+        started = time.monotonic()  # real time: the request is real I/O even on a virtual clock
+        call.start()
+        while not call.done.wait(POLL_SECONDS):
+            if self.stop.is_set():
+                call.cancel.set()
+                raise StopRequested
+            if time.monotonic() - started >= budget:
+                call.cancel.set()
+                if by_deadline:
+                    raise DeadlineExceeded(f"{OUT_OF_TIME} during a request")
+                raise httpx2.ReadTimeout(f"no complete answer within {self.timeout:g} s")
+        return call.result()
+
+    def _get_json(self, url: str, params: Any = None) -> tuple[Any, httpx2.Response]:
+        """GET `url` and parse its JSON, retrying what asking again can fix."""
+        malformed = 0
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                response = self._send(url, params)
+                hf_raise_for_status(response)
+                try:
+                    return response.json(), response
+                except json.JSONDecodeError:
+                    malformed += 1
+                    raise
+            except (HfHubHTTPError, httpx2.TransportError, ValueError, OfflineModeIsEnabled) as exc:
+                if _unreachable(exc):
+                    self.log.unreachable = exc
+                wait = _retry_wait(exc, attempt)
+                if wait is None or attempt == ATTEMPTS or malformed == MALFORMED_ATTEMPTS:
+                    raise
+                asked = _asked_wait(exc)
+                if asked is not None:
+                    self._hold_until = max(self._hold_until, self._clock() + asked)
+                log.info("%s; retrying in %.0f s", describe_hub_error(exc), wait)
+                self._wait(wait, "the Hub asked to wait" if asked is not None else "retry in")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # --- what the collector asks ------------------------------------------------------------
 
     def fetch_author_models(
         self, author: str, search: str | None = None
@@ -261,85 +451,112 @@ class Hub:
         return model
 
     def _list(self, params: dict[str, Any], limit: int | None = None) -> tuple[list[HubModel], int]:
-        """A paginated listing, read to the end or to `limit` items; (models, unusable items)."""
-        page = min(limit or self.page_size, self.page_size)
-        query = {**params, "limit": page}
-        headers = build_hf_headers(library_name=LIBRARY_NAME, library_version=__version__)
-        for attempt in range(1, JSON_ATTEMPTS + 1):
-            try:
-                pages = paginate(f"{self.endpoint}/api/models", params=query, headers=headers)
-                # islice stops before asking for a page beyond `limit`
-                items = list(islice(pages, limit) if limit else pages)
-                break
-            except json.JSONDecodeError:
-                # A 200 whose body is not JSON (a proxy's error page): the library doesn't retry it.
-                if attempt == JSON_ATTEMPTS:
-                    raise
-                self._backoff(attempt)
-        parsed = [parse_model(item) for item in items]
+        """A listing read page by page along its `Link` headers, to the end or to `limit` items.
+
+        Returns (models, unusable items). The next page's URL already holds every parameter.
+        """
+        url: str | None = f"{self.endpoint}/api/models"
+        query: dict[str, Any] | None = {
+            **params,
+            "limit": min(limit or self.page_size, self.page_size),
+        }
+        items: list[Any] = []
+        while url is not None and (limit is None or len(items) < limit):
+            page, response = self._get_json(url, query)
+            if not isinstance(page, list):
+                raise MalformedAnswer("the Hub's answer is not a list of models")
+            items += page
+            url, query = response.links.get("next", {}).get("url"), None
+        parsed = [parse_model(item) for item in items[:limit]]
         models = list(_unique(m for m in parsed if m is not None))
         return models, sum(1 for m in parsed if m is None)
 
     def _model_json(self, model_id: str, expand: list[str]) -> dict[str, Any]:
-        """`/api/models/{id}` with our own retries (the library has none for it)."""
+        """`/api/models/{id}`, retried like every other request."""
         validate_repo_id(model_id)
-        url = f"{self.endpoint}/api/models/{model_id}"
-        headers = build_hf_headers(library_name=LIBRARY_NAME, library_version=__version__)
-        for attempt in range(1, MODEL_ATTEMPTS + 1):
-            try:
-                response = get_session().get(url, params={"expand": expand}, headers=headers)
-                hf_raise_for_status(response)
-                item = response.json()
-                if not isinstance(item, dict):
-                    raise ValueError("the Hub's answer is not a model object")
-                return item
-            except (HfHubHTTPError, httpx2.TransportError, json.JSONDecodeError) as exc:
-                wait = _retry_wait(exc, attempt)
-                if wait is None or attempt == MODEL_ATTEMPTS:
-                    raise
-                left = self.seconds_left()
-                if left is not None and wait >= left:
-                    raise
-                self._sleep(wait)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _backoff(self, attempt: int) -> None:
-        self._sleep(min(2 ** (attempt - 1), MAX_BACKOFF))
-
-
-JSON_ATTEMPTS = 3
-MODEL_ATTEMPTS = 5
-MAX_BACKOFF = 8.0
+        item, _response = self._get_json(
+            f"{self.endpoint}/api/models/{model_id}", {"expand": expand}
+        )
+        if not isinstance(item, dict):
+            raise MalformedAnswer("the Hub's answer is not a model object")
+        return item
 
 
 def _retry_wait(exc: BaseException, attempt: int) -> float | None:
-    """Seconds to wait before retrying `model_info`, or None when retrying can't help."""
+    """Seconds to wait before asking again, or None when asking again can't help."""
     backoff = min(2.0 ** (attempt - 1), MAX_BACKOFF)
     if isinstance(exc, HfHubHTTPError):
         response = exc.response
-        if response is None:
-            return None
-        if response.status_code == 429:
-            info = parse_ratelimit_headers(response.headers)
-            if info is not None and info.remaining == 0:
-                return float(info.reset_in_seconds + 1)
-            return _retry_after(response) or backoff
-        if response.status_code in (408, 500, 502, 503, 504):
-            return _retry_after(response) or backoff
-        return None  # 4xx: asking again gets the same answer
-    return backoff  # timeouts, resets, malformed bodies
+        if response is None or response.status_code not in (408, 429, 500, 502, 503, 504):
+            return None  # other 4xx: asking again gets the same answer
+        asked = _asked_wait(exc)
+        return backoff if asked is None else asked
+    if isinstance(exc, httpx2.TimeoutException | httpx2.NetworkError | httpx2.RemoteProtocolError):
+        return backoff
+    if isinstance(exc, json.JSONDecodeError):
+        return backoff  # a proxy's error page in a 200
+    return None  # offline mode, an unsupported URL, a wrongly shaped answer
 
 
-def _retry_after(response: httpx2.Response) -> float | None:
+def _asked_wait(exc: BaseException) -> float | None:
+    """The wait the Hub asked for: a 429's rate-limit reset, or `Retry-After` (+ 1 s margin)."""
+    response = getattr(exc, "response", None)
+    if not isinstance(exc, HfHubHTTPError) or response is None:
+        return None
+    if response.status_code == 429:
+        info = parse_ratelimit_headers(response.headers)
+        if info is not None and info.remaining == 0:
+            return float(info.reset_in_seconds + 1)
     value = response.headers.get("Retry-After", "")
     return float(value) + 1 if value.isdigit() else None
 
 
+def _unreachable(exc: BaseException) -> bool:
+    """Failures that mean nothing at the endpoint could be reached (as opposed to a slow one)."""
+    return isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout | OfflineModeIsEnabled)
+
+
+def check_endpoint(endpoint: str) -> str:
+    """The endpoint without a trailing slash; BadEndpoint unless it is an http(s) URL."""
+    if not re.match(r"^https?://[^\s/]+", endpoint):
+        raise BadEndpoint(
+            f"the Hub endpoint {endpoint!r} (HF_ENDPOINT or hub.endpoint) is not an http(s) "
+            "URL; for example https://huggingface.co or a mirror's address"
+        )
+    return endpoint.rstrip("/")
+
+
+def describe_unreachable(endpoint: str, exc: BaseException, attempts: int) -> str:
+    """One line for a Hub that never answered: where, why, and what to do instead."""
+    if isinstance(exc, OfflineModeIsEnabled):
+        cause = "HF_HUB_OFFLINE is set"
+    elif isinstance(exc, httpx2.ConnectTimeout):
+        cause = "connecting timed out"
+    else:
+        cause = _cause(exc)
+    return (
+        f"cannot reach the Hub at {endpoint} ({cause}; {attempts} attempt(s), no answer). "
+        "Check the network, or set HF_ENDPOINT to a mirror; `hf-monitor demo` works offline"
+    )
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost readable reason, e.g. 'Name or service not known' from a DNS failure."""
+    text = str(exc) or type(exc).__name__
+    match = re.search(r"\[Errno [-\d]+\] (.+)$", text)
+    return match.group(1) if match else text[:200]
+
+
 def build_hub(
-    endpoint: str, *, timeout: float, page_size: int, deadline: float | None = None
+    endpoint: str,
+    *,
+    timeout: float,
+    page_size: int,
+    deadline: float | None = None,
+    stop: threading.Event | None = None,
 ) -> Hub:
     """The single factory for Hub access; tests point `endpoint` at the fake Hub."""
-    return Hub(endpoint, timeout=timeout, page_size=page_size, deadline=deadline)
+    return Hub(endpoint, timeout=timeout, page_size=page_size, deadline=deadline, stop=stop)
 
 
 def parse_model(item: object) -> HubModel | None:
@@ -443,7 +660,7 @@ def _unique(models: Iterable[HubModel]) -> Iterator[HubModel]:
 
 def describe_hub_error(exc: BaseException) -> str:
     """A short, token-free description of a failed Hub call for the runs table."""
-    if isinstance(exc, DeadlineExceeded):
+    if isinstance(exc, DeadlineExceeded | StopRequested):
         return str(exc)
     if isinstance(exc, HfHubHTTPError) and exc.response is not None:
         status = exc.response.status_code
@@ -454,10 +671,14 @@ def describe_hub_error(exc: BaseException) -> str:
         return f"HTTP {status} {reason}{hint}".strip()
     if isinstance(exc, httpx2.TimeoutException):
         return "timed out (no answer within the timeout, after retries)"
+    if isinstance(exc, OfflineModeIsEnabled):
+        return "not fetched: offline mode (HF_HUB_OFFLINE is set)"
     if isinstance(exc, httpx2.HTTPError):
-        return f"network error: {type(exc).__name__}"
+        return f"network error: {type(exc).__name__}: {_cause(exc)}"
     if isinstance(exc, json.JSONDecodeError):
         return "malformed answer (not JSON)"
+    if isinstance(exc, MalformedAnswer):
+        return f"malformed answer ({exc})"
     if isinstance(exc, HFValidationError):
         return "invalid model id"
     return f"{type(exc).__name__}: {str(exc)[:200]}"

@@ -58,14 +58,15 @@ def _collect(
 ) -> CollectResult:
     store = open_store(config.storage_url())
     settings = config.settings.hub
-    hub = build_hub(
+    clock = utc_now if now is None else (lambda: now)
+    with build_hub(
         config.hub_endpoint(),
         timeout=settings.timeout,
         page_size=settings.page_size,
         deadline=settings.deadline,
-    )
-    clock = utc_now if now is None else (lambda: now)
-    return collect(config, store, hub, clock, stop=stop, progress=progress)
+        stop=stop,
+    ) as hub:
+        return collect(config, store, hub, clock, progress=progress)
 
 
 @dataclass(frozen=True)

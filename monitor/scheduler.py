@@ -2,7 +2,8 @@
 
 Jobs re-read the config file each time they run, so edits to the watch list take effect without
 a restart (the schedule itself is read at start). Each job start, end and failure is one log
-line. SIGTERM or SIGINT stop the scheduler after a running job has finished its transaction.
+line. SIGTERM or SIGINT stop the scheduler within seconds: a running collect drops its request
+in flight and any wait, stores what it fetched (a `partial` run) and returns.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .collect import utc_now
 from .config import Config, load_config
 from .crontab import crontab_trigger
 from .errors import ConfigError, MonitorError
+from .hub import HubUnreachable
 from .jobs import collect_now, report_completed_week
 
 log = logging.getLogger("monitor.scheduler")
@@ -38,11 +40,24 @@ def next_times(config: Config, now: datetime) -> dict[str, datetime | None]:
     }
 
 
-def scheduled_collect(config_path: Path, storage: str | None = None) -> None:
+class MonitorScheduler(BlockingScheduler):
+    """The scheduler, with the event that asks a running collect to stop."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.stop = threading.Event()
+
+
+def scheduled_collect(
+    config_path: Path, storage: str | None = None, stop: threading.Event | None = None
+) -> None:
     """The collect job: reload the config, collect under the lock, log one line."""
     try:
         config = _reload(config_path, storage)
-        result = collect_now(config)
+        result = collect_now(config, stop=stop)
+    except HubUnreachable as exc:
+        log.error("collect %s", exc)
+        return
     except MonitorError as exc:
         log.error("collect skipped: %s", exc)
         return
@@ -79,7 +94,7 @@ def build_scheduler(
     storage: str | None = None,
     collect_job: Callable[..., None] = scheduled_collect,
     report_job: Callable[..., None] = scheduled_report,
-) -> BlockingScheduler:
+) -> MonitorScheduler:
     """The scheduler with its two jobs, not started (tests inspect it without waiting)."""
     schedule = config.settings.schedule
     try:
@@ -89,7 +104,7 @@ def build_scheduler(
         }
     except ValueError as exc:
         raise ConfigError(f"{config.path}: schedule: {exc}") from None
-    scheduler = BlockingScheduler(
+    scheduler = MonitorScheduler(
         timezone=ZoneInfo(schedule.timezone),
         job_defaults={
             "coalesce": True,
@@ -98,20 +113,30 @@ def build_scheduler(
         },
     )
     args = (config.path, storage)
-    scheduler.add_job(collect_job, triggers["collect"], args=args, id="collect", name="collect")
+    scheduler.add_job(
+        collect_job,
+        triggers["collect"],
+        args=args,
+        kwargs={"stop": scheduler.stop},
+        id="collect",
+        name="collect",
+    )
     scheduler.add_job(report_job, triggers["report"], args=args, id="report", name="report")
     return scheduler
 
 
-def run_scheduler(scheduler: BlockingScheduler) -> int:
-    """Run until SIGTERM/SIGINT; a running job finishes first. Returns the exit code (0)."""
-    stopping = threading.Event()
+def run_scheduler(scheduler: MonitorScheduler) -> int:
+    """Run until SIGTERM/SIGINT; a running collect stops within seconds, keeping what it
+    fetched. Returns the exit code (0)."""
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
-        if stopping.is_set():
+        if scheduler.stop.is_set():
             return
-        stopping.set()
-        log.info("%s received: stopping after the running job, if any", signal.Signals(signum).name)
+        scheduler.stop.set()  # wakes the running collect's request or wait at once
+        log.info(
+            "%s received: stopping; a running collect keeps what it fetched",
+            signal.Signals(signum).name,
+        )
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, _stop)

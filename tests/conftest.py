@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import textwrap
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -42,8 +41,8 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 class VirtualTime:
     """A clock that only moves when something sleeps; every sleep is recorded.
 
-    Shared by the Hub client's retry loop (patched in) and our `Hub` (passed in), so waits are
-    checked exactly and cost no real time, and pacing sees the time the library "slept".
+    Passed to a `Hub` (`clock=vtime.monotonic, sleep=vtime.sleep`), or made the default of
+    every `Hub` by the `vtime` fixture, so waits are checked exactly and cost no real time.
     """
 
     def __init__(self) -> None:
@@ -57,18 +56,14 @@ class VirtualTime:
         self.slept.append(round(seconds, 3))
         self.now += seconds
 
-    def __getattr__(self, name: str) -> Any:  # the rest of the `time` module, unchanged
-        return getattr(time, name)
-
 
 @pytest.fixture
 def vtime(monkeypatch: pytest.MonkeyPatch) -> VirtualTime:
-    """Virtual time for the library's retry sleeps; pass `clock=vtime.monotonic,
-    sleep=vtime.sleep` to a `Hub` to put it on the same clock."""
-    import huggingface_hub.utils._http as http
+    """Virtual time for every `Hub` built in the test, the command line's included."""
+    import monitor.hub
 
     virtual = VirtualTime()
-    monkeypatch.setattr(http, "time", virtual)
+    monkeypatch.setattr(monitor.hub, "default_time", lambda: (virtual.monotonic, virtual.sleep))
     return virtual
 
 

@@ -19,6 +19,7 @@ from monitor import store as tables
 from monitor.cli import main
 from monitor.config import load_config
 from monitor.fakehub import FakeHub, Fault
+from monitor.hub import STOPPED
 from monitor.jobs import run_once
 from monitor.scheduler import build_scheduler
 from monitor.store import open_store
@@ -117,30 +118,58 @@ def test_second_collect_exits_at_once_while_one_is_running(
     assert third.returncode == 0 and " ok " in third.stdout  # the lock is free again
 
 
-def test_sigterm_during_collect_keeps_what_was_fetched(
-    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
-    config = write_config(tmp_path, SMALL_FAMILIES)
-    fake_hub.state.faults.append(Fault("author=deepseek-ai", kind="hang", seconds=2))
-    proc = subprocess.Popen(
+def _start_collect(config: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         _cli(config, "collect"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+
+
+def test_sigterm_during_a_request_stops_at_once_and_keeps_what_was_fetched(
+    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fails on the old code: the request in flight was waited for (up to hub.timeout and
+    its retries) before the run stopped."""
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    config = write_config(tmp_path, SMALL_FAMILIES)
+    fake_hub.state.faults.append(Fault("author=deepseek-ai", kind="hang", seconds=60))
+    proc = _start_collect(config)
     _wait_for(lambda: any("author=deepseek-ai" in p for p in fake_hub.state.requests))
+    signalled = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - signalled < 5
     assert proc.returncode == 1
-    assert "SIGTERM: stopping after the current request" in err
+    assert "SIGTERM: stopping now, keeping what was fetched" in err
     assert out.startswith("run 1: partial")
     store = open_store(load_config(config).storage_url())
     [run] = store.recent_runs()
     assert run.status == "partial" and run.finished_at is not None
-    assert [s for s, _ in run.errors] == ["author:google", "author:openai"]
-    assert set(store.snapshots_frame().family) == {
-        "qwen",
-        "deepseek",
-    }  # the request in flight finished
+    assert run.errors == tuple(
+        (s, STOPPED) for s in ("author:deepseek-ai", "author:google", "author:openai")
+    )
+    assert set(store.snapshots_frame().family) == {"qwen"}
     assert not any("author=google" in p for p in fake_hub.state.requests)
+
+
+def test_sigterm_during_a_long_backoff_stops_without_another_attempt(
+    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fails on the old code: the library slept the Retry-After (61 s) in full, then retried."""
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    config = write_config(tmp_path, SMALL_FAMILIES)
+    busy = Fault("author=deepseek-ai", status=503, headers={"Retry-After": "60"})
+    fake_hub.state.faults.append(busy)
+    proc = _start_collect(config)
+    _wait_for(lambda: busy.hits == 1)
+    time.sleep(0.2)  # now inside the wait
+    signalled = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    out, _err = proc.communicate(timeout=90)
+    assert time.monotonic() - signalled < 5
+    assert proc.returncode == 1 and out.startswith("run 1: partial")
+    assert busy.hits == 1  # no remaining retry was sent
+    [run] = open_store(load_config(config).storage_url()).recent_runs()
+    assert run.errors[0] == ("author:deepseek-ai", STOPPED)
 
 
 def test_run_writes_the_completed_weeks_report_once(
@@ -201,3 +230,50 @@ def test_schedule_exits_0_on_sigterm(tmp_path: Path) -> None:
     reader.join(5)
     text = "".join(buffer)
     assert "SIGTERM received" in text and "scheduler stopped" in text
+
+
+DAEMON = """
+import logging, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from monitor.config import load_config
+from monitor.scheduler import build_scheduler, run_scheduler
+
+logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+scheduler = build_scheduler(load_config(Path(sys.argv[1])))
+scheduler.get_job("collect").modify(next_run_time=datetime.now(UTC))  # collect at once
+sys.exit(run_scheduler(scheduler))
+"""
+
+
+def test_the_daemon_stops_within_seconds_of_sigterm_mid_collect(
+    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fails on the old code: the daemon waited for the whole collect (here a 60 s hang and
+    its retries; 338 s were seen in the wild, and systemd kills at 90 s)."""
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    config = write_config(tmp_path, SMALL_FAMILIES)
+    fake_hub.state.faults.append(Fault("author=deepseek-ai", kind="hang", seconds=60))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DAEMON, str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for(lambda: any("author=deepseek-ai" in p for p in fake_hub.state.requests))
+    signalled = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - signalled < 5
+    assert proc.returncode == 0
+    assert "SIGTERM received" in err and "scheduler stopped" in err
+    assert "collect run 1 partial" in err
+    store = open_store(load_config(config).storage_url())
+    [run] = store.recent_runs()
+    assert run.status == "partial" and run.finished_at is not None
+    assert [s for s, e in run.errors if e == STOPPED] == [
+        "author:deepseek-ai",
+        "author:google",
+        "author:openai",
+    ]
+    assert set(store.snapshots_frame().family) == {"qwen"}  # what was fetched is kept
