@@ -14,7 +14,7 @@ from pathlib import Path
 from .analysis import Week, classify_frame, week_data, week_of
 from .collect import CollectResult, Progress, collect, utc_now
 from .config import Config
-from .hub import build_hub
+from .hub import HubUnreachable, build_hub
 from .lock import writer_lock
 from .report import report_week, week_folder, week_snapshots
 from .store import open_store
@@ -45,7 +45,14 @@ def run_once(
     `now` fixes the clock (tests); by default the real time is used.
     """
     with writer_lock(config.storage_url(), "run"):
-        result = _collect(config, now=now, stop=stop, progress=progress)
+        try:
+            result = _collect(config, now=now, stop=stop, progress=progress)
+        except HubUnreachable as exc:
+            # Last week's data is already stored: a Hub down today shouldn't cost its report.
+            weekly = report_completed_week(config, now or utc_now(), force=force)
+            if weekly.state == "written":
+                raise HubUnreachable(f"{exc} ({weekly.describe()})") from exc
+            raise
         return result, report_completed_week(config, now or utc_now(), force=force)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,10 @@ from monitor.collect import NO_ANSWER, collect
 from monitor.config import Config, load_config
 from monitor.fakehub import FakeHub, Fault
 from monitor.hub import STOPPED, DeadlineExceeded, Hub, HubUnreachable
+from monitor.jobs import run_once
 from monitor.store import Store, open_store
 
-from .conftest import CLOSED_PORT, REPO, SMALL_FAMILIES, VirtualTime, write_config
+from .conftest import CLOSED_PORT, DATA, REPO, SMALL_FAMILIES, VirtualTime, write_config
 from .test_collect import FIXED
 from .test_faults import explicit_config, virtual_hub
 
@@ -284,3 +286,25 @@ def test_two_hubs_in_a_row_keep_their_own_counts_and_deadlines(fake_hub: FakeHub
 def test_no_private_module_of_the_hub_client_is_imported() -> None:
     for path in (REPO / "monitor").glob("*.py"):
         assert "huggingface_hub.utils._" not in path.read_text(), path.name
+
+
+def test_run_still_writes_last_weeks_report_when_the_hub_is_unreachable(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    vtime: VirtualTime,
+) -> None:
+    path = write_config(
+        tmp_path, SMALL_FAMILIES, f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
+    )
+    assert main(["--config", str(path), "import", str(DATA / "two_weeks.csv")]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("HF_ENDPOINT", CLOSED_PORT)
+    monday = datetime(2026, 8, 24, 5, 0, tzinfo=UTC)  # W34 is complete
+    with pytest.raises(HubUnreachable) as raised:
+        run_once(load_config(path), monday)
+    assert str(raised.value).endswith(
+        f"`hf-monitor demo` works offline (report for 2026-W34 written to "
+        f"{tmp_path / 'reports' / '2026-W34'})"
+    )
+    assert (tmp_path / "reports" / "2026-W34" / "summary.json").exists()
