@@ -94,8 +94,8 @@ RATE_LIMITED_MESSAGE = (
 class Fault:
     """A switchable failure: requests whose path contains `path_contains` get it.
 
-    kind "status" answers `status` with `headers`/`body`; "hang" sleeps `seconds` before
-    answering normally; "reset" closes the connection without an answer; "truncate" sends the
+    kind "status" answers `status` with `headers`/`body`; "hang" waits `seconds` (or until
+    `release` is set) before answering normally; "reset" closes the connection without an answer; "truncate" sends the
     headers and half of the body, then closes (a reset mid-page); "garbage" sends a 200 whose
     body is not JSON; "trickle" answers `status` with `body` one byte every `seconds` (an
     answer that never quite stalls). `times` limits how many requests are hit (None: all).
@@ -109,6 +109,7 @@ class Fault:
     seconds: float = 0.0
     times: int | None = None
     hits: int = 0
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -248,7 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _apply_fault(self, fault: Fault) -> bool:
         """Carry out a fault; True when the request has been fully answered (or dropped)."""
         if fault.kind == "hang":
-            time.sleep(fault.seconds)
+            fault.release.wait(fault.seconds)
             return False
         if fault.kind == "reset":
             self.close_connection = True

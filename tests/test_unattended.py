@@ -96,7 +96,8 @@ def test_second_collect_exits_at_once_while_one_is_running(
 ) -> None:
     monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
     config = write_config(tmp_path, SMALL_FAMILIES, storage=storage_url)
-    fake_hub.state.faults.append(Fault("author=Qwen", kind="hang", seconds=3))
+    held = Fault("author=Qwen", kind="hang", seconds=60)
+    fake_hub.state.faults.append(held)
     first = subprocess.Popen(
         _cli(config, "collect"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -108,6 +109,7 @@ def test_second_collect_exits_at_once_while_one_is_running(
     assert second.returncode == 75
     assert f"another run is busy with this database (pid {first.pid} since" in second.stderr
     assert second.stderr.count("\n") == 1
+    held.release.set()  # the first run's answer comes now
     out, _err = first.communicate(timeout=60)
     assert first.returncode == 0 and out.startswith("run 1: ok")
     store = open_store(load_config(config).storage_url())
@@ -137,7 +139,7 @@ def test_sigterm_during_a_request_stops_at_once_and_keeps_what_was_fetched(
     signalled = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
-    assert time.monotonic() - signalled < 5
+    assert time.monotonic() - signalled < 8  # a loaded 2-core machine; the old code took 20+ s
     assert proc.returncode == 1
     assert "SIGTERM: stopping now, keeping what was fetched" in err
     assert out.startswith("run 1: partial")
@@ -165,7 +167,7 @@ def test_sigterm_during_a_long_backoff_stops_without_another_attempt(
     signalled = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     out, _err = proc.communicate(timeout=90)
-    assert time.monotonic() - signalled < 5
+    assert time.monotonic() - signalled < 8  # a loaded 2-core machine; the old code took 20+ s
     assert proc.returncode == 1 and out.startswith("run 1: partial")
     assert busy.hits == 1  # no remaining retry was sent
     [run] = open_store(load_config(config).storage_url()).recent_runs()
@@ -264,7 +266,7 @@ def test_the_daemon_stops_within_seconds_of_sigterm_mid_collect(
     signalled = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=60)
-    assert time.monotonic() - signalled < 5
+    assert time.monotonic() - signalled < 8  # a loaded 2-core machine; the old code took 20+ s
     assert proc.returncode == 0
     assert "SIGTERM received" in err and "scheduler stopped" in err
     assert "collect run 1 partial" in err
