@@ -405,7 +405,9 @@ class Hub:
                 if asked is not None:
                     self._hold_until = max(self._hold_until, self._clock() + asked)
                 log.info("%s; retrying in %.0f s", describe_hub_error(exc), wait)
-                self._wait(wait, "the Hub asked to wait" if asked is not None else "retry in")
+                self._wait(
+                    wait, "the Hub asked to wait" if asked is not None else "the next attempt in"
+                )
         raise AssertionError("unreachable")  # pragma: no cover
 
     # --- what the collector asks ------------------------------------------------------------

@@ -7,6 +7,7 @@ port); waits run on virtual time except where a real answer is being waited for.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from monitor.config import Config, load_config
 from monitor.fakehub import FakeHub, Fault
 from monitor.hub import STOPPED, DeadlineExceeded, Hub, HubUnreachable
 from monitor.jobs import run_once
+from monitor.scheduler import scheduled_collect
 from monitor.store import Store, open_store
 
 from .conftest import CLOSED_PORT, DATA, REPO, SMALL_FAMILIES, VirtualTime, write_config
@@ -77,6 +79,18 @@ def test_waits_inside_the_deadline_are_still_waited_in_full(
     )
     result = collect(small_config, store, virtual_hub(fake_hub, vtime, deadline=900))
     assert result.status == "ok" and vtime.slept == [100.0] and result.requests == 5
+
+
+def test_backoff_stops_where_the_next_wait_would_pass_the_deadline(
+    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+) -> None:
+    down = Fault("author=openai", status=503)
+    fake_hub.state.faults.append(down)
+    result = collect(small_config, store, virtual_hub(fake_hub, vtime, deadline=10))
+    assert vtime.slept == [1.0, 2.0, 4.0] and down.hits == 4  # 7 s waited, 8 more won't fit
+    assert result.errors == (
+        ("author:openai", "not fetched: the next attempt in 8 s, past the run deadline"),
+    )
 
 
 # --- a stop request wakes every wait ----------------------------------------------------------
@@ -308,3 +322,20 @@ def test_run_still_writes_last_weeks_report_when_the_hub_is_unreachable(
         f"{tmp_path / 'reports' / '2026-W34'})"
     )
     assert (tmp_path / "reports" / "2026-W34" / "summary.json").exists()
+
+
+def test_the_daemon_logs_an_unreachable_hub_in_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    vtime: VirtualTime,
+) -> None:
+    path = write_config(tmp_path, SMALL_FAMILIES)
+    monkeypatch.setenv("HF_ENDPOINT", CLOSED_PORT)
+    with caplog.at_level(logging.INFO, logger="monitor.scheduler"):
+        scheduled_collect(path)
+    [line] = [r for r in caplog.records if r.name == "monitor.scheduler"]
+    assert line.levelno == logging.ERROR
+    assert line.getMessage().startswith(
+        "collect run 1 failed: cannot reach the Hub at http://127.0.0.1:9 (Connection refused"
+    )
