@@ -45,6 +45,7 @@ from huggingface_hub.utils import (
 )
 
 from . import __version__
+from .bounded import get_bounded, new_client
 from .errors import ConfigError, MonitorError
 
 # Without this the library's first request is a hidden lookup on the public Hub (agent
@@ -77,7 +78,6 @@ RELATIONS = ("adapter", "finetune", "merge", "quantized")
 ATTEMPTS = 6
 MALFORMED_ATTEMPTS = 3
 MAX_BACKOFF = 8.0
-POLL_SECONDS = 0.05  # how often a request in flight looks for a stop request
 
 STOPPED = "not fetched: stop requested (SIGTERM/SIGINT)"
 OUT_OF_TIME = "not fetched: run deadline reached"
@@ -171,67 +171,6 @@ class RequestLog:
                 self.rate_limit_read_at = self.clock()
 
 
-class _BoundedTransport(httpx2.HTTPTransport):
-    """Applies our timeout to every read (the library's habit is `timeout=None`) and lets a
-    request that was given up on stop reading its body at the next chunk."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self._timeout = httpx2.Timeout(timeout).as_dict()
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        request.extensions["timeout"] = self._timeout
-        response = super().handle_request(request)
-        cancel = request.extensions.get("cancel")
-        if isinstance(cancel, threading.Event):
-            response.stream = _CancellableStream(response.stream, cancel)
-        return response
-
-
-class _CancellableStream(httpx2.SyncByteStream):
-    def __init__(self, stream: Any, cancel: threading.Event) -> None:
-        self._stream = stream
-        self._cancel = cancel
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._stream:
-            if self._cancel.is_set():
-                raise httpx2.ReadError("given up on by the caller")
-            yield chunk
-
-    def close(self) -> None:
-        self._stream.close()
-
-
-class _Call(threading.Thread):
-    """One GET in a thread of its own, so the caller can stop waiting for it at any moment."""
-
-    def __init__(self, client: httpx2.Client, url: str, params: Any, headers: dict[str, str]):
-        super().__init__(daemon=True, name="hub-request")
-        self.cancel = threading.Event()
-        self.done = threading.Event()
-        self._args = (client, url, params, headers)
-        self._response: httpx2.Response | None = None
-        self._error: BaseException | None = None
-
-    def run(self) -> None:
-        client, url, params, headers = self._args
-        try:
-            self._response = client.get(
-                url, params=params, headers=headers, extensions={"cancel": self.cancel}
-            )
-        except BaseException as exc:  # handed to the caller, who re-raises it
-            self._error = exc
-        finally:
-            self.done.set()
-
-    def result(self) -> httpx2.Response:
-        if self._error is not None:
-            raise self._error
-        assert self._response is not None
-        return self._response
-
-
 def default_time() -> tuple[Callable[[], float], Callable[[float], None] | None]:
     """The clock and sleep a `Hub` uses when given none: real time, waits woken by a stop
     request (sleep None). Tests replace this to run the command line on virtual time."""
@@ -299,11 +238,7 @@ class Hub:
 
     def _http(self) -> httpx2.Client:
         if self._client is None:
-            self._client = httpx2.Client(
-                transport=_BoundedTransport(self.timeout),
-                event_hooks={"request": [self.log.on_request], "response": [self.log.on_response]},
-                follow_redirects=True,  # renamed models answer 307
-            )
+            self._client = new_client(self.timeout, self.log.on_request, self.log.on_response)
         return self._client
 
     @property
@@ -369,19 +304,16 @@ class Hub:
         by_deadline = left is not None and left < budget
         if left is not None:
             budget = min(budget, left)
-        call = _Call(self._http(), url, params, self._headers)
-        started = time.monotonic()  # real time: the request is real I/O even on a virtual clock
-        call.start()
-        while not call.done.wait(POLL_SECONDS):
-            if self.stop.is_set():
-                call.cancel.set()
-                raise StopRequested
-            if time.monotonic() - started >= budget:
-                call.cancel.set()
-                if by_deadline:
-                    raise DeadlineExceeded(f"{OUT_OF_TIME} during a request")
-                raise httpx2.ReadTimeout(f"no complete answer within {self.timeout:g} s")
-        return call.result()
+        response = get_bounded(
+            self._http(), url, params=params, headers=self._headers, seconds=budget, stop=self.stop
+        )
+        if response is not None:
+            return response
+        if self.stop.is_set():
+            raise StopRequested
+        if by_deadline:
+            raise DeadlineExceeded(f"{OUT_OF_TIME} during a request")
+        raise httpx2.ReadTimeout(f"no complete answer within {self.timeout:g} s")
 
     def _get_json(self, url: str, params: Any = None) -> tuple[Any, httpx2.Response]:
         """GET `url` and parse its JSON, retrying what asking again can fix."""

@@ -1,0 +1,111 @@
+"""One HTTP GET bounded as a whole: by a number of seconds, and by a stop request.
+
+httpx's timeouts bound each read, so an answer trickled a byte at a time never times out, and a
+blocking call can't be woken by a signal. Here each GET runs in a thread of its own; the caller
+waits for it at most the seconds it has and looks at the stop event meanwhile. A request given
+up on is abandoned: its thread stops reading at the next chunk (or at the read timeout) and
+the connection is dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx2
+
+POLL_SECONDS = 0.05  # how often a request in flight looks for a stop request
+Hook = Callable[[Any], None]
+
+
+def new_client(read_timeout: float, on_request: Hook, on_response: Hook) -> httpx2.Client:
+    """A client for `get_bounded`: `read_timeout` on every read, redirects followed, hooks."""
+    return httpx2.Client(
+        transport=_BoundedTransport(read_timeout),
+        event_hooks={"request": [on_request], "response": [on_response]},
+        follow_redirects=True,  # renamed models answer 307
+    )
+
+
+def get_bounded(
+    client: httpx2.Client,
+    url: str,
+    *,
+    params: Any,
+    headers: dict[str, str],
+    seconds: float,
+    stop: threading.Event,
+) -> httpx2.Response | None:
+    """GET `url` with body, redirects included; None when `stop` was set or `seconds` passed
+    first (the request is then abandoned). Errors of the request itself are raised."""
+    call = _Call(client, url, params, headers)
+    started = time.monotonic()
+    call.start()
+    while not call.done.wait(POLL_SECONDS):
+        if stop.is_set() or time.monotonic() - started >= seconds:
+            call.cancel.set()
+            return None
+    return call.result()
+
+
+class _BoundedTransport(httpx2.HTTPTransport):
+    """Applies one timeout to every read (the Hub client's habit is `timeout=None`) and lets a
+    request that was given up on stop reading its body at the next chunk."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = httpx2.Timeout(timeout).as_dict()
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        request.extensions["timeout"] = self._timeout
+        response = super().handle_request(request)
+        cancel = request.extensions.get("cancel")
+        if isinstance(cancel, threading.Event):
+            response.stream = _CancellableStream(response.stream, cancel)
+        return response
+
+
+class _CancellableStream(httpx2.SyncByteStream):
+    def __init__(self, stream: Any, cancel: threading.Event) -> None:
+        self._stream = stream
+        self._cancel = cancel
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if self._cancel.is_set():
+                raise httpx2.ReadError("given up on by the caller")
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _Call(threading.Thread):
+    """One GET in a thread of its own, so the caller can stop waiting for it at any moment."""
+
+    def __init__(self, client: httpx2.Client, url: str, params: Any, headers: dict[str, str]):
+        super().__init__(daemon=True, name="hub-request")
+        self.cancel = threading.Event()
+        self.done = threading.Event()
+        self._args = (client, url, params, headers)
+        self._response: httpx2.Response | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        client, url, params, headers = self._args
+        try:
+            self._response = client.get(
+                url, params=params, headers=headers, extensions={"cancel": self.cancel}
+            )
+        except BaseException as exc:  # handed to the caller, who re-raises it
+            self._error = exc
+        finally:
+            self.done.set()
+
+    def result(self) -> httpx2.Response:
+        if self._error is not None:
+            raise self._error
+        assert self._response is not None
+        return self._response
