@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Config, default_config_path, load_config
-from .errors import MonitorError, UsageError
-from .store import Store, open_store
+from .errors import MonitorError, StoreError, UsageError
+from .store import Store, display_url, driver_url, open_store
 
 if TYPE_CHECKING:
     from .collect import CollectResult
@@ -163,7 +163,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     """
     from .views import render_models
 
-    config, store = _open(args)
+    config, store = _open_existing(args)
     if args.family and args.family not in {f.id for f in config.families}:
         _no_family(args.family, config)
     print(render_models(config, store.latest_snapshots(), only=args.family), end="")
@@ -183,7 +183,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .scheduler import next_times
     from .views import render_status
 
-    config, store = _open(args)
+    config, store = _open_existing(args)
     now = datetime.now(UTC)
     busy = writer_busy(config.storage_url())
     text = render_status(
@@ -191,6 +191,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         now=now,
         busy=busy,
         good_days=store.successful_collect_days(now - timedelta(days=14)),
+        first_collect=store.first_collect_time(),
         next_runs=next_times(config, now),
     )
     print(text, end="")
@@ -211,7 +212,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """
     from .export import export_frame, write_export
 
-    config, store = _open(args)
+    config, store = _open_existing(args)
     write_export(export_frame(store, config, args.table), args.format, args.out)
     return 0
 
@@ -226,7 +227,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """
     from .report import report_week
 
-    config, store = _open(args)
+    config, store = _open_existing(args)
     report, folder = report_week(store, config, args.week, args.out or config.reports_dir())
     print(f"{folder / 'report.md'}")
     for verdict in report.verdicts:
@@ -391,6 +392,37 @@ def _add(sub: argparse._SubParsersAction, name: str, handler: Handler) -> argpar
 def _open(args: argparse.Namespace) -> tuple[Config, Store]:
     config = _config(args)
     return config, open_store(config.storage_url())
+
+
+def _open_existing(args: argparse.Namespace) -> tuple[Config, Store]:
+    """For commands that only read: a missing database is a mistake, never created empty."""
+    config = _config(args)
+    url = config.storage_url()
+    if not _database_exists(url):
+        raise StoreError(
+            f"no database at {display_url(url)} (check --storage or storage.url in "
+            f"{config.path.name}; `hf-monitor collect` creates it)"
+        )
+    return config, open_store(url)
+
+
+def _database_exists(url: str) -> bool:
+    """An SQLite file that exists, or a server database that has our migrations table."""
+    if url.startswith("sqlite"):
+        rest = url.partition(":///")[2]
+        return not rest or rest == ":memory:" or Path(rest).is_file()
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(driver_url(url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).has_table("schema_migrations")
+    except SQLAlchemyError:
+        return True  # unreachable server: open_store says why, in one line
+    finally:
+        engine.dispose()
 
 
 def _config(args: argparse.Namespace) -> Config:
