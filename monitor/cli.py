@@ -22,7 +22,13 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import Config, default_config_path, load_config
+from .config import (
+    DEFAULT_CONFIG_NAME,
+    PACKAGED_DEFAULTS,
+    Config,
+    default_config_path,
+    load_config,
+)
 from .errors import MonitorError, StoreError, UsageError
 from .store import Store, display_url, driver_url, open_store
 
@@ -283,20 +289,48 @@ def _import_all(files: list[Path], store: Store, config: Config, hub_top: int | 
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Offline demo: a fake Hub with real recorded numbers, several simulated days, a full report.
+    """Offline demo: a fake Hub replays real recorded numbers over 16 days; a full report follows.
 
-    Nothing touches the network or your own database: the demo collects into a temporary
-    store and writes the report to --out (default: a new temporary folder).
+    Nothing touches the network or your own database. The demo keeps its data in a folder of
+    its own (--out, default ./hf-monitor-demo): the reports, marked as a demo, and demo.db,
+    which the other commands read with --storage. It refuses a folder it did not write.
+    Without a config.yaml here it uses the packaged defaults.
 
     Example:
       hf-monitor demo
-      hf-monitor demo --out demo-reports
+      hf-monitor demo --out /tmp/demo
+      hf-monitor --storage sqlite:///hf-monitor-demo/demo.db models
     """
     from .demo import run_demo
 
-    config = _config(args)
-    folder = run_demo(config, args.out, progress=lambda line: print(line, file=sys.stderr))
-    print(folder / "report.md")
+    config = _demo_config(args)
+    result = run_demo(config, args.out, progress=lambda line: print(line, file=sys.stderr))
+    print(result.report / "report.md")
+    storage = f"sqlite:///{result.database}"
+    print(f"The demo's data (partly synthetic) is kept in {result.database}. Next:")
+    if config.path.is_relative_to(PACKAGED_DEFAULTS):
+        print("  hf-monitor init .            # a config.yaml of your own, needed by the rest")
+    print(f"  {PROG} --storage {storage} models")
+    print(f"  {PROG} --storage {storage} status")
+    print(f"  {PROG} --storage {storage} export --format csv --out demo.csv")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a commented starter config.yaml and the claims file (seeds/claims.yaml) to DIR.
+
+    Never overwrites: if either file exists, nothing is written (exit 2).
+
+    Example:
+      hf-monitor init                # here
+      hf-monitor init ~/hf-monitor && cd ~/hf-monitor && hf-monitor collect
+    """
+    from .starter import write_starter
+
+    for path in write_starter(args.dir):
+        print(f"wrote {path}")
+    where = "" if args.dir.resolve() == Path.cwd() else f"cd {args.dir} && "
+    print(f"Next: {where}{PROG} collect && {PROG} report   (offline: {PROG} demo)")
     return 0
 
 
@@ -318,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
               hf-monitor export --format csv > snapshots.csv
               hf-monitor report             # weekly Markdown + PNG + summary.json
               hf-monitor demo               # offline: fake Hub → a full report
+              hf-monitor init DIR           # a starter config.yaml and claims file in DIR
             """
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -368,7 +403,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="the files hold the Hub's N most downloaded models at each capture: store their ranks",
     )
     demo = _add(sub, "demo", cmd_demo)
-    demo.add_argument("--out", type=Path, help="reports folder (default: a new temporary folder)")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("hf-monitor-demo"),
+        help="the demo's folder: reports and demo.db (default: ./hf-monitor-demo)",
+    )
+    init = _add(sub, "init", cmd_init)
+    init.add_argument(
+        "dir", nargs="?", type=Path, default=Path("."), metavar="DIR", help="default: here"
+    )
     return parser
 
 
@@ -423,6 +467,14 @@ def _database_exists(url: str) -> bool:
         return True  # unreachable server: open_store says why, in one line
     finally:
         engine.dispose()
+
+
+def _demo_config(args: argparse.Namespace) -> Config:
+    """The user's config if there is one, else the packaged defaults (the demo runs anywhere)."""
+    path = args.config or default_config_path()
+    if args.config is None and not Path(path).exists():
+        path = PACKAGED_DEFAULTS / DEFAULT_CONFIG_NAME
+    return load_config(path)
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -25,6 +25,9 @@ from .crontab import crontab_trigger
 from .errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "config.yaml"
+DEFAULT_CLAIMS = "seeds/claims.yaml"
+# The starter config and claims shipped in the package (copies of the repository's own).
+PACKAGED_DEFAULTS = Path(__file__).resolve().parent / "defaults"
 CONFIG_ENV = "HF_MONITOR_CONFIG"
 PUBLIC_HUB = "https://huggingface.co"
 
@@ -182,7 +185,7 @@ class StorageSettings(_Strict):
 
 class ReportSettings(_Strict):
     dir: str = "reports"
-    claims: str = "seeds/claims.yaml"
+    claims: str = DEFAULT_CLAIMS
 
 
 class ScheduleSettings(_Strict):
@@ -330,7 +333,17 @@ class Config:
         return self._relative(self.settings.reports.dir)
 
     def claims_path(self) -> Path:
-        return self._relative(self.settings.reports.claims)
+        """The claims file; a config copied away from its default one uses the packaged copy."""
+        setting = self.settings.reports.claims
+        path = self._relative(setting)
+        if path.is_file():
+            return path
+        if setting == DEFAULT_CLAIMS:
+            return PACKAGED_DEFAULTS / DEFAULT_CLAIMS
+        raise ConfigError(
+            f"{self.path}: reports.claims: {path} not found (put the claims file there, point "
+            f"reports.claims at it, or run `hf-monitor init DIR` for a starter copy)"
+        )
 
     def _relative(self, value: str) -> Path:
         path = Path(value)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from monitor.cli import main
-from monitor.config import load_config
+from monitor.config import PACKAGED_DEFAULTS, load_config
 from monitor.store import open_store
 from monitor.views import render_status
 
-from .conftest import SMALL_FAMILIES, write_config
+from .conftest import REPO, SMALL_FAMILIES, write_config
 
 
 @pytest.mark.parametrize("command", [["status"], ["models"], ["export"], ["report", "--out", "r"]])
@@ -81,3 +84,83 @@ def test_status_counts_gaps_from_the_first_collect() -> None:
     # two weeks in, the window is the full 14 days again
     text = render_status([run], now + timedelta(days=30), good_days=set(), first_collect=first)
     assert "Days without a successful collect in the last 14: 14" in text
+
+
+# --- outside the repository: init, the packaged defaults, a config copied elsewhere ----------
+
+SCRIPT = str(Path(sys.executable).parent / "hf-monitor")  # the installed console script
+
+
+def run_script(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SCRIPT, *args], cwd=folder, capture_output=True, text=True, check=False, timeout=300
+    )
+
+
+def test_packaged_defaults_are_the_repositorys_own_files() -> None:
+    assert (PACKAGED_DEFAULTS / "config.yaml").read_bytes() == (REPO / "config.yaml").read_bytes()
+    packaged = PACKAGED_DEFAULTS / "seeds" / "claims.yaml"
+    assert packaged.read_bytes() == (REPO / "seeds" / "claims.yaml").read_bytes()
+
+
+def test_init_then_demo_in_an_empty_folder(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    # the demo needs no config: it uses the packaged defaults
+    demo = run_script(empty, "demo")
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.splitlines()[0] == str(empty / "hf-monitor-demo" / "2026-W34" / "report.md")
+    assert "  hf-monitor init ." in demo.stdout
+    # nothing else appears here, and nothing next to the packaged files
+    assert sorted(p.name for p in empty.iterdir()) == ["hf-monitor-demo"]
+    assert not (PACKAGED_DEFAULTS / "data").exists()
+
+    done = run_script(empty, "init", ".")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == ["wrote config.yaml", "wrote seeds/claims.yaml"]
+    assert (empty / "config.yaml").read_text().startswith("# hf-popularity-monitor")
+    assert load_config(empty / "config.yaml").claims_path() == empty / "seeds" / "claims.yaml"
+    # with a config of its own, the printed next command works
+    storage = f"sqlite:///{empty / 'hf-monitor-demo' / 'demo.db'}"
+    models = run_script(empty, "--storage", storage, "models", "--family", "deepseek")
+    assert models.returncode == 0 and "deepseek-ai/DeepSeek-R1 " in models.stdout
+
+    again = run_script(empty, "init")
+    assert again.returncode == 2
+    assert again.stderr == (
+        "hf-monitor: error: config.yaml and seeds/claims.yaml already exist; nothing written\n"
+    )
+    (empty / "config.yaml").unlink()  # one of the two present is enough to refuse
+    assert run_script(empty, "init").returncode == 2
+    assert not (empty / "config.yaml").exists()
+
+    elsewhere = run_script(empty, "init", "sub/dir")
+    assert elsewhere.returncode == 0
+    assert "Next: cd sub/dir && hf-monitor collect" in elsewhere.stdout
+    assert (empty / "sub" / "dir" / "seeds" / "claims.yaml").is_file()
+
+
+def test_a_config_copied_elsewhere_finds_its_claims_or_says_how(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(REPO / "config.yaml", alone / "config.yaml")
+    # the default setting falls back to the packaged claims
+    config = load_config(alone / "config.yaml")
+    assert config.claims_path() == PACKAGED_DEFAULTS / "seeds" / "claims.yaml"
+    # a setting of the user's own that points nowhere: one line that says how to fix it
+    text = (
+        (alone / "config.yaml")
+        .read_text()
+        .replace("claims: seeds/claims.yaml", "claims: my-claims.yaml")
+    )
+    (alone / "config.yaml").write_text(text)
+    code = main(["--config", str(alone / "config.yaml"), "demo", "--out", str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"hf-monitor: error: {alone / 'config.yaml'}: reports.claims: {alone / 'my-claims.yaml'} "
+        "not found (put the claims file there, point reports.claims at it, or run "
+        "`hf-monitor init DIR` for a starter copy)\n"
+    )
