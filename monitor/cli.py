@@ -95,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     Example:
       hf-monitor run
-      15 4 * * *  cd /srv/hf-monitor && .venv/bin/hf-monitor run >> monitor.log 2>&1   # crontab
+      15 4 * * *  cd /srv/hf-monitor && .venv/bin/hf-monitor run >> data/monitor.log 2>&1   # crontab
     """
     from .claims import load_claims
     from .jobs import run_once
@@ -219,7 +219,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .export import export_frame, write_export
 
     config, store = _open_existing(args)
-    write_export(export_frame(store, config, args.table), args.format, args.out)
+    if args.out is not None and not args.out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+    try:
+        write_export(export_frame(store, config, args.table), args.format, args.out)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
     return 0
 
 
@@ -234,7 +239,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import report_week
 
     config, store = _open_existing(args)
-    report, folder = report_week(store, config, args.week, args.out or config.reports_dir())
+    out = args.out or config.reports_dir()
+    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise UsageError(f"--out {out}: {blocker} is a file; give a folder for the reports")
+    try:
+        report, folder = report_week(store, config, args.week, out)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write the report: {exc.strerror or exc}") from None
     print(f"{folder / 'report.md'}")
     for verdict in report.verdicts:
         print(f"  {verdict.claim.id}: {verdict.main.verdict} — {verdict.main.explanation}")

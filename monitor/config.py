@@ -103,10 +103,19 @@ class Family(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     label: str
     organization: str
-    origin: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 country code")]
+    origin: Annotated[str, Field(description="ISO 3166 country code")]
     authors: tuple[AuthorSelector, ...] = ()
     models: tuple[str, ...] = ()
     exclude: tuple[Glob, ...] = ()
+
+    @field_validator("origin")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{2}", value):
+            raise ValueError(
+                f"origin {value!r} must be a two-letter country code in capitals, e.g. CN, US, FR"
+            )
+        return value
 
     @field_validator("authors", mode="before")
     @classmethod

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from monitor.cli import main
@@ -15,7 +18,7 @@ from monitor.config import PACKAGED_DEFAULTS, load_config
 from monitor.store import open_store
 from monitor.views import render_status
 
-from .conftest import REPO, SMALL_FAMILIES, write_config
+from .conftest import DATA, REPO, SMALL_FAMILIES, write_config
 
 
 @pytest.mark.parametrize("command", [["status"], ["models"], ["export"], ["report", "--out", "r"]])
@@ -164,3 +167,90 @@ def test_a_config_copied_elsewhere_finds_its_claims_or_says_how(
         "not found (put the claims file there, point reports.claims at it, or run "
         "`hf-monitor init DIR` for a starter copy)\n"
     )
+
+
+# --- one line, not a traceback or "unexpected error" -------------------------------------------
+
+
+@pytest.fixture
+def imported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A config whose database holds the two-week test history."""
+    config = write_config(
+        tmp_path, SMALL_FAMILIES, f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
+    )
+    assert main(["--config", str(config), "import", str(DATA / "two_weeks.csv")]) == 0
+    capsys.readouterr()
+    return config
+
+
+def test_report_and_export_to_impossible_places_are_one_line_exit_2(
+    imported: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine\n")
+    assert main(["--config", str(imported), "report", "--out", str(a_file)]) == 2
+    assert capsys.readouterr().err == (
+        f"hf-monitor: error: --out {a_file}: {a_file} is a file; give a folder for the reports\n"
+    )
+    assert a_file.read_text() == "mine\n"
+    missing = tmp_path / "missing" / "dir" / "x.csv"
+    assert main(["--config", str(imported), "export", "--out", str(missing)]) == 2
+    assert capsys.readouterr().err == (
+        f"hf-monitor: error: --out {missing}: the folder {missing.parent} does not exist\n"
+    )
+    assert not (tmp_path / "missing").exists()
+
+
+def test_parquet_export_keeps_times_as_utc_timestamps(imported: Path, tmp_path: Path) -> None:
+    out = tmp_path / "snap.parquet"
+    assert (
+        main(["--config", str(imported), "export", "--format", "parquet", "--out", str(out)]) == 0
+    )
+    frame = pd.read_parquet(out)
+    assert isinstance(frame["observed_at"].dtype, pd.DatetimeTZDtype)
+    assert str(frame["observed_at"].dt.tz) == "UTC"
+    csv = pd.read_csv(DATA / "two_weeks.csv")
+    first = csv.sort_values("observed_at").iloc[0]
+    expected = pd.Timestamp(first["observed_at"]).tz_convert("UTC")
+    assert frame["observed_at"].min() == expected
+
+
+def test_fake_hub_on_a_busy_port_says_so_in_one_line() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "monitor.fakehub", "--port", str(port)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"python -m monitor.fakehub: cannot listen on 127.0.0.1:{port}: ")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_example_script_outside_the_shared_layout_says_what_is_missing(tmp_path: Path) -> None:
+    scripts = tmp_path / "clone" / "scripts"
+    scripts.mkdir(parents=True)
+    shutil.copy(REPO / "scripts" / "example-report.sh", scripts)
+    done = subprocess.run(
+        ["bash", str(scripts / "example-report.sh")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("example-report.sh: no recorded data at ../shared/real-data/")
+    assert done.stderr.count("\n") == 1
+
+
+def test_readme_cron_line_and_run_help_log_to_the_same_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def log_path(text: str) -> str:
+        match = re.search(r"hf-monitor run >> (\S+) 2>&1", text)
+        assert match, text
+        return match.group(1)
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    readme = (REPO / "README.md").read_text()
+    assert log_path(capsys.readouterr().out) == log_path(readme) == "data/monitor.log"
