@@ -236,9 +236,12 @@ def cmd_report(args: argparse.Namespace) -> int:
       hf-monitor report --week 2026-W33     # an earlier week
       hf-monitor report --out /tmp/reports  # somewhere else
     """
+    from .claims import load_claims
     from .report import report_week
 
-    config, store = _open_existing(args)
+    config = _config(args)
+    load_claims(config.claims_path(), config)  # a config mistake before a missing database
+    store = _existing_store(config)
     out = args.out or config.reports_dir()
     blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
     if blocker is not None:
@@ -453,13 +456,17 @@ def _open(args: argparse.Namespace) -> tuple[Config, Store]:
 def _open_existing(args: argparse.Namespace) -> tuple[Config, Store]:
     """For commands that only read: a missing database is a mistake, never created empty."""
     config = _config(args)
+    return config, _existing_store(config)
+
+
+def _existing_store(config: Config) -> Store:
     url = config.storage_url()
     if not _database_exists(url):
         raise StoreError(
             f"no database at {display_url(url)} (check --storage or storage.url in "
             f"{config.path.name}; `hf-monitor collect` creates it)"
         )
-    return config, open_store(url)
+    return open_store(url)
 
 
 def _database_exists(url: str) -> bool:
