@@ -3,12 +3,21 @@
 Every chart has a title, axis labels and a footnote with source and as-of time. A family keeps
 the same colour in every chart; the colour's hue tells its origin (warm: China, cool: US,
 grey-violet: elsewhere) and lines of Chinese families are solid, US ones dashed.
+
+Charts must read right from the first snapshot on: a date axis always spans at least a week
+around the data and names the year; one day of data is drawn as points or bars, never as a
+line or area of zero width. Model ids and other Hub strings are drawn as plain text
+(`text.parse_math` off): an id like `a/$x^2$` would otherwise be parsed as mathtext.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import matplotlib
 
@@ -17,7 +26,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.dates import DateFormatter
+from matplotlib.dates import DateFormatter, DayLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
@@ -33,6 +42,21 @@ ORIGIN_COLORS = {"CN": "#d62728", "US": "#1f77b4"}
 LINESTYLES = {"CN": "-", "US": "--"}
 SOURCE = "Source: Hugging Face Hub API, collected by hf-popularity-monitor"
 DPI = 110
+MIN_DATE_SPAN = timedelta(days=7)  # narrower, and one day of data spans "years" of axis
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def plain_text(draw: Callable[P, R]) -> Callable[P, R]:
+    """Run a drawing function with mathtext off, so `$` in Hub strings stays a dollar sign."""
+
+    @wraps(draw)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with plt.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return wrapper
 
 
 def family_colors(config: Config) -> dict[str, str]:
@@ -59,15 +83,36 @@ def _figure(width: float = 10, height: float = 5.6) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _finish(fig: Figure, path: Path, as_of: datetime, note: str = "") -> Path:
-    footnote = f"{SOURCE} · as of {as_of:%Y-%m-%d %H:%M} UTC"
+def _finish(fig: Figure, as_of: datetime, note: str = "", source: str = SOURCE) -> Figure:
+    footnote = f"{source} · as of {as_of:%Y-%m-%d %H:%M} UTC"
     if note:
         footnote += f"\n{note}"
+    lines = footnote.count("\n") + 1
     fig.text(0.01, 0.01, footnote, fontsize=7.5, color="#555555", va="bottom")
-    fig.tight_layout(rect=(0, 0.06 if note else 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.02 + 0.02 * lines, 1, 1))
+    return fig
+
+
+@plain_text
+def save_chart(fig: Figure, path: Path) -> Path:
+    """Write the PNG and free the figure (tick labels are made here, so also plain text)."""
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def _date_axis(ax: Axes, days: pd.DatetimeIndex, pad: float = 0.5) -> None:
+    """Day ticks over at least a week, and the year(s) in the axis label."""
+    first, last = days.min().to_pydatetime(), days.max().to_pydatetime()
+    span = max(last - first, MIN_DATE_SPAN)
+    middle = first + (last - first) / 2
+    left, right = middle - span / 2, middle + span / 2
+    ax.set_xlim(date2num(left) - pad, date2num(right) + pad)
+    step = max(1, math.ceil((span.days + 1) / 8))
+    ax.xaxis.set_major_locator(DayLocator(interval=step))
+    ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    years = sorted({left.year, right.year})
+    ax.set_xlabel(f"date (UTC, {'–'.join(str(y) for y in years)})")
 
 
 def _labels(config: Config) -> dict[str, str]:
@@ -83,18 +128,19 @@ def _family_lines(table: pd.DataFrame, config: Config, ax: Axes) -> None:
         series = table[family].dropna()
         if series.empty:
             continue
+        single = len(series) == 1  # one day: a point; a line needs two
         ax.plot(
             series.index,
             series.values,
             color=colors.get(family, "#333333"),
-            linestyle=LINESTYLES.get(origins.get(family, ""), ":"),
+            linestyle="none" if single else LINESTYLES.get(origins.get(family, ""), ":"),
             linewidth=2,
             marker="o" if len(series) < 12 else None,
-            markersize=3,
+            markersize=7 if single else 3,
             label=labels.get(family, family),
         )
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    _date_axis(ax, pd.DatetimeIndex(table.index))
 
 
 def _log_axis(ax: Axes) -> None:
@@ -105,75 +151,111 @@ def _log_axis(ax: Axes) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def plot_family_downloads(table: pd.DataFrame, config: Config, as_of: datetime, path: Path) -> Path:
+@plain_text
+def draw_family_downloads(
+    table: pd.DataFrame, config: Config, as_of: datetime, source: str = SOURCE
+) -> Figure:
     fig, ax = _figure()
     _family_lines(table, config, ax)
     _log_axis(ax)
     ax.set_title("30-day downloads by family (sum of each family's observed models)", loc="left")
-    ax.set_xlabel("date (UTC)")
     ax.set_ylabel("downloads in the last 30 days (log scale)")
     return _finish(
         fig,
-        path,
         as_of,
         "Solid lines: China · dashed: US · dotted: elsewhere. Only the models observed each day are summed.",
+        source,
     )
 
 
-def plot_likes(table: pd.DataFrame, config: Config, as_of: datetime, path: Path) -> Path:
+def plot_family_downloads(
+    table: pd.DataFrame, config: Config, as_of: datetime, path: Path, source: str = SOURCE
+) -> Path:
+    return save_chart(draw_family_downloads(table, config, as_of, source), path)
+
+
+@plain_text
+def draw_likes(
+    table: pd.DataFrame, config: Config, as_of: datetime, source: str = SOURCE
+) -> Figure:
     fig, ax = _figure()
     _family_lines(table, config, ax)
     _log_axis(ax)
     ax.set_title("Likes by family (sum of each family's observed models)", loc="left")
-    ax.set_xlabel("date (UTC)")
     ax.set_ylabel("likes (log scale)")
     return _finish(
-        fig, path, as_of, "Solid lines: China · dashed: US · dotted: elsewhere. Likes can go down."
+        fig,
+        as_of,
+        "Solid lines: China · dashed: US · dotted: elsewhere. Likes can go down.",
+        source,
     )
 
 
-def plot_origin_share(table: pd.DataFrame, as_of: datetime, path: Path) -> Path:
-    """Stacked shares of 30-day downloads by origin country, per day."""
+def plot_likes(
+    table: pd.DataFrame, config: Config, as_of: datetime, path: Path, source: str = SOURCE
+) -> Path:
+    return save_chart(draw_likes(table, config, as_of, source), path)
+
+
+@plain_text
+def draw_origin_share(table: pd.DataFrame, as_of: datetime, source: str = SOURCE) -> Figure:
+    """Stacked shares of 30-day downloads by origin country, per day.
+
+    Areas from three days on; with one or two days of data, one stacked bar per day.
+    """
     fig, ax = _figure(10, 5)
     order = [o for o in ("CN", "US") if o in table.columns] + sorted(
         c for c in table.columns if c not in ("CN", "US")
     )
     shares = table[order].fillna(0)
-    ax.stackplot(
-        shares.index,
-        [shares[o].values for o in order],
-        labels=order,
-        colors=[
-            origin_color(o) if i < 2 or o in ORIGIN_COLORS else OTHER_PALETTE[i % 4]
-            for i, o in enumerate(order)
-        ],
-        alpha=0.85,
-    )
+    colors = [
+        origin_color(o) if i < 2 or o in ORIGIN_COLORS else OTHER_PALETTE[i % 4]
+        for i, o in enumerate(order)
+    ]
+    days = pd.DatetimeIndex(shares.index)
+    bars = len(days) < 3
+    if bars:
+        bottom = pd.Series(0.0, index=shares.index)
+        for origin, color in zip(order, colors, strict=True):
+            ax.bar(days, shares[origin], width=0.6, bottom=bottom, color=color, alpha=0.85,
+                   label=origin)  # fmt: skip
+            bottom = bottom + shares[origin]
+    else:
+        ax.stackplot(days, [shares[o].values for o in order], labels=order, colors=colors,
+                     alpha=0.85)  # fmt: skip
+    _date_axis(ax, days, pad=0.5 if bars else 0.0)
+    # Latest shares written just right of the last day, inside the axes.
+    label_x = date2num(days[-1].to_pydatetime()) + (0.35 if bars else 0.0)
     last = shares.iloc[-1]
-    bottom = 0.0
+    bottom_share = 0.0
     for origin in order:
         if last[origin] > 0.04:
-            ax.text(
-                shares.index[-1],
-                bottom + last[origin] / 2,
-                f" {origin} {last[origin]:.0%}",
-                va="center",
-                fontsize=9,
-            )
-        bottom += last[origin]
+            ax.text(label_x, bottom_share + last[origin] / 2, f" {origin} {last[origin]:.0%}",
+                    va="center", fontsize=9)  # fmt: skip
+        bottom_share += last[origin]
+    if not bars:  # room for the labels right of the area
+        left, right = ax.get_xlim()
+        ax.set_xlim(left, right + (right - left) * 0.08)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
     ax.set_title("Share of the watched families' 30-day downloads, by origin", loc="left")
-    ax.set_xlabel("date (UTC)")
     ax.set_ylabel("share of watched total")
     ax.legend(fontsize=8, loc="upper left", frameon=True)
     return _finish(
-        fig, path, as_of, "Origin is the country of the organisation that publishes the model."
+        fig, as_of, "Origin is the country of the organisation that publishes the model.", source
     )
 
 
-def plot_top_models(top: pd.DataFrame, config: Config, as_of: datetime, path: Path) -> Path:
+def plot_origin_share(
+    table: pd.DataFrame, as_of: datetime, path: Path, source: str = SOURCE
+) -> Path:
+    return save_chart(draw_origin_share(table, as_of, source), path)
+
+
+@plain_text
+def draw_top_models(
+    top: pd.DataFrame, config: Config, as_of: datetime, source: str = SOURCE
+) -> Figure:
     colors = family_colors(config)
     labels = _labels(config)
     rows = top.iloc[::-1]
@@ -196,12 +278,19 @@ def plot_top_models(top: pd.DataFrame, config: Config, as_of: datetime, path: Pa
     ax.legend(
         handles, [labels.get(f, f) for f in present], fontsize=8, loc="lower right", frameon=True
     )
-    return _finish(fig, path, as_of)
+    return _finish(fig, as_of, source=source)
 
 
-def plot_hub_share(
-    standing: pd.DataFrame, top_n: int, config: Config, as_of: datetime, path: Path
+def plot_top_models(
+    top: pd.DataFrame, config: Config, as_of: datetime, path: Path, source: str = SOURCE
 ) -> Path:
+    return save_chart(draw_top_models(top, config, as_of, source), path)
+
+
+@plain_text
+def draw_hub_share(
+    standing: pd.DataFrame, top_n: int, config: Config, as_of: datetime, source: str = SOURCE
+) -> Figure:
     """Each watched family's share of the Hub's top-N 30-day downloads, and everyone else's."""
     colors = family_colors(config)
     labels = _labels(config)
@@ -225,13 +314,27 @@ def plot_hub_share(
     ax.set_ylabel("publisher")
     return _finish(
         fig,
-        path,
         as_of,
         "Official repositories only. 'best #' is the family's best-ranked model on the whole Hub.",
+        source,
     )
 
 
-def plot_ecosystem(eco: pd.DataFrame, config: Config, as_of: datetime, path: Path) -> Path:
+def plot_hub_share(
+    standing: pd.DataFrame,
+    top_n: int,
+    config: Config,
+    as_of: datetime,
+    path: Path,
+    source: str = SOURCE,
+) -> Path:
+    return save_chart(draw_hub_share(standing, top_n, config, as_of, source), path)
+
+
+@plain_text
+def draw_ecosystem(
+    eco: pd.DataFrame, config: Config, as_of: datetime, source: str = SOURCE
+) -> Figure:
     """Official vs third-party-derivative 30-day downloads per family (stacked bars)."""
     labels = _labels(config)
     rows = eco.assign(official=eco["official"].astype(float).fillna(0.0))
@@ -251,7 +354,13 @@ def plot_ecosystem(eco: pd.DataFrame, config: Config, as_of: datetime, path: Pat
     ax.legend(fontsize=8, loc="lower right", frameon=True)
     return _finish(
         fig,
-        path,
         as_of,
         "Derivatives: direct children of each family's top base models, each counted once.",
+        source,
     )
+
+
+def plot_ecosystem(
+    eco: pd.DataFrame, config: Config, as_of: datetime, path: Path, source: str = SOURCE
+) -> Path:
+    return save_chart(draw_ecosystem(eco, config, as_of, source), path)

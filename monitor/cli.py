@@ -22,9 +22,15 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import Config, default_config_path, load_config
-from .errors import MonitorError, UsageError
-from .store import Store, open_store
+from .config import (
+    DEFAULT_CONFIG_NAME,
+    PACKAGED_DEFAULTS,
+    Config,
+    default_config_path,
+    load_config,
+)
+from .errors import MonitorError, StoreError, UsageError
+from .store import Store, display_url, driver_url, open_store
 
 if TYPE_CHECKING:
     from .collect import CollectResult
@@ -89,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     Example:
       hf-monitor run
-      15 4 * * *  cd /srv/hf-monitor && .venv/bin/hf-monitor run >> monitor.log 2>&1   # crontab
+      15 4 * * *  cd /srv/hf-monitor && .venv/bin/hf-monitor run >> data/monitor.log 2>&1   # crontab
     """
     from .claims import load_claims
     from .jobs import run_once
@@ -163,7 +169,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     """
     from .views import render_models
 
-    config, store = _open(args)
+    config, store = _open_existing(args)
     if args.family and args.family not in {f.id for f in config.families}:
         _no_family(args.family, config)
     print(render_models(config, store.latest_snapshots(), only=args.family), end="")
@@ -183,7 +189,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .scheduler import next_times
     from .views import render_status
 
-    config, store = _open(args)
+    config, store = _open_existing(args)
     now = datetime.now(UTC)
     busy = writer_busy(config.storage_url())
     text = render_status(
@@ -191,6 +197,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         now=now,
         busy=busy,
         good_days=store.successful_collect_days(now - timedelta(days=14)),
+        first_collect=store.first_collect_time(),
         next_runs=next_times(config, now),
     )
     print(text, end="")
@@ -211,8 +218,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     """
     from .export import export_frame, write_export
 
-    config, store = _open(args)
-    write_export(export_frame(store, config, args.table), args.format, args.out)
+    config, store = _open_existing(args)
+    if args.out is not None and not args.out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+    try:
+        write_export(export_frame(store, config, args.table), args.format, args.out)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
     return 0
 
 
@@ -224,10 +236,20 @@ def cmd_report(args: argparse.Namespace) -> int:
       hf-monitor report --week 2026-W33     # an earlier week
       hf-monitor report --out /tmp/reports  # somewhere else
     """
+    from .claims import load_claims
     from .report import report_week
 
-    config, store = _open(args)
-    report, folder = report_week(store, config, args.week, args.out or config.reports_dir())
+    config = _config(args)
+    load_claims(config.claims_path(), config)  # a config mistake before a missing database
+    store = _existing_store(config)
+    out = args.out or config.reports_dir()
+    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise UsageError(f"--out {out}: {blocker} is a file; give a folder for the reports")
+    try:
+        report, folder = report_week(store, config, args.week, out)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write the report: {exc.strerror or exc}") from None
     print(f"{folder / 'report.md'}")
     for verdict in report.verdicts:
         print(f"  {verdict.claim.id}: {verdict.main.verdict} — {verdict.main.explanation}")
@@ -282,20 +304,48 @@ def _import_all(files: list[Path], store: Store, config: Config, hub_top: int | 
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Offline demo: a fake Hub with real recorded numbers, several simulated days, a full report.
+    """Offline demo: a fake Hub replays real recorded numbers over 16 days; a full report follows.
 
-    Nothing touches the network or your own database: the demo collects into a temporary
-    store and writes the report to --out (default: a new temporary folder).
+    Nothing touches the network or your own database. The demo keeps its data in a folder of
+    its own (--out, default ./hf-monitor-demo): the reports, marked as a demo, and demo.db,
+    which the other commands read with --storage. It refuses a folder it did not write.
+    Without a config.yaml here it uses the packaged defaults.
 
     Example:
       hf-monitor demo
-      hf-monitor demo --out demo-reports
+      hf-monitor demo --out /tmp/demo
+      hf-monitor --storage sqlite:///hf-monitor-demo/demo.db models
     """
     from .demo import run_demo
 
-    config = _config(args)
-    folder = run_demo(config, args.out, progress=lambda line: print(line, file=sys.stderr))
-    print(folder / "report.md")
+    config = _demo_config(args)
+    result = run_demo(config, args.out, progress=lambda line: print(line, file=sys.stderr))
+    print(result.report / "report.md")
+    storage = f"sqlite:///{result.database}"
+    print(f"The demo's data (partly synthetic) is kept in {result.database}. Next:")
+    if config.path.is_relative_to(PACKAGED_DEFAULTS):
+        print("  hf-monitor init .            # a config.yaml of your own, needed by the rest")
+    print(f"  {PROG} --storage {storage} models")
+    print(f"  {PROG} --storage {storage} status")
+    print(f"  {PROG} --storage {storage} export --format csv --out demo.csv")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a commented starter config.yaml and the claims file (seeds/claims.yaml) to DIR.
+
+    Never overwrites: if either file exists, nothing is written (exit 2).
+
+    Example:
+      hf-monitor init                # here
+      hf-monitor init ~/hf-monitor && cd ~/hf-monitor && hf-monitor collect
+    """
+    from .starter import write_starter
+
+    for path in write_starter(args.dir):
+        print(f"wrote {path}")
+    where = "" if args.dir.resolve() == Path.cwd() else f"cd {args.dir} && "
+    print(f"Next: {where}{PROG} collect && {PROG} report   (offline: {PROG} demo)")
     return 0
 
 
@@ -317,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
               hf-monitor export --format csv > snapshots.csv
               hf-monitor report             # weekly Markdown + PNG + summary.json
               hf-monitor demo               # offline: fake Hub → a full report
+              hf-monitor init DIR           # a starter config.yaml and claims file in DIR
             """
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -367,7 +418,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="the files hold the Hub's N most downloaded models at each capture: store their ranks",
     )
     demo = _add(sub, "demo", cmd_demo)
-    demo.add_argument("--out", type=Path, help="reports folder (default: a new temporary folder)")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("hf-monitor-demo"),
+        help="the demo's folder: reports and demo.db (default: ./hf-monitor-demo)",
+    )
+    init = _add(sub, "init", cmd_init)
+    init.add_argument(
+        "dir", nargs="?", type=Path, default=Path("."), metavar="DIR", help="default: here"
+    )
     return parser
 
 
@@ -391,6 +451,49 @@ def _add(sub: argparse._SubParsersAction, name: str, handler: Handler) -> argpar
 def _open(args: argparse.Namespace) -> tuple[Config, Store]:
     config = _config(args)
     return config, open_store(config.storage_url())
+
+
+def _open_existing(args: argparse.Namespace) -> tuple[Config, Store]:
+    """For commands that only read: a missing database is a mistake, never created empty."""
+    config = _config(args)
+    return config, _existing_store(config)
+
+
+def _existing_store(config: Config) -> Store:
+    url = config.storage_url()
+    if not _database_exists(url):
+        raise StoreError(
+            f"no database at {display_url(url)} (check --storage or storage.url in "
+            f"{config.path.name}; `hf-monitor collect` creates it)"
+        )
+    return open_store(url)
+
+
+def _database_exists(url: str) -> bool:
+    """An SQLite file that exists, or a server database that has our migrations table."""
+    if url.startswith("sqlite"):
+        rest = url.partition(":///")[2]
+        return not rest or rest == ":memory:" or Path(rest).is_file()
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(driver_url(url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).has_table("schema_migrations")
+    except SQLAlchemyError:
+        return True  # unreachable server: open_store says why, in one line
+    finally:
+        engine.dispose()
+
+
+def _demo_config(args: argparse.Namespace) -> Config:
+    """The user's config if there is one, else the packaged defaults (the demo runs anywhere)."""
+    path = args.config or default_config_path()
+    if args.config is None and not Path(path).exists():
+        path = PACKAGED_DEFAULTS / DEFAULT_CONFIG_NAME
+    return load_config(path)
 
 
 def _config(args: argparse.Namespace) -> Config:

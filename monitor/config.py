@@ -25,6 +25,9 @@ from .crontab import crontab_trigger
 from .errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "config.yaml"
+DEFAULT_CLAIMS = "seeds/claims.yaml"
+# The starter config and claims shipped in the package (copies of the repository's own).
+PACKAGED_DEFAULTS = Path(__file__).resolve().parent / "defaults"
 CONFIG_ENV = "HF_MONITOR_CONFIG"
 PUBLIC_HUB = "https://huggingface.co"
 
@@ -100,10 +103,19 @@ class Family(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     label: str
     organization: str
-    origin: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 country code")]
+    origin: Annotated[str, Field(description="ISO 3166 country code")]
     authors: tuple[AuthorSelector, ...] = ()
     models: tuple[str, ...] = ()
     exclude: tuple[Glob, ...] = ()
+
+    @field_validator("origin")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{2}", value):
+            raise ValueError(
+                f"origin {value!r} must be a two-letter country code in capitals, e.g. CN, US, FR"
+            )
+        return value
 
     @field_validator("authors", mode="before")
     @classmethod
@@ -182,7 +194,7 @@ class StorageSettings(_Strict):
 
 class ReportSettings(_Strict):
     dir: str = "reports"
-    claims: str = "seeds/claims.yaml"
+    claims: str = DEFAULT_CLAIMS
 
 
 class ScheduleSettings(_Strict):
@@ -330,7 +342,17 @@ class Config:
         return self._relative(self.settings.reports.dir)
 
     def claims_path(self) -> Path:
-        return self._relative(self.settings.reports.claims)
+        """The claims file; a config copied away from its default one uses the packaged copy."""
+        setting = self.settings.reports.claims
+        path = self._relative(setting)
+        if path.is_file():
+            return path
+        if setting == DEFAULT_CLAIMS:
+            return PACKAGED_DEFAULTS / DEFAULT_CLAIMS
+        raise ConfigError(
+            f"{self.path}: reports.claims: {path} not found (put the claims file there, point "
+            f"reports.claims at it, or run `hf-monitor init DIR` for a starter copy)"
+        )
 
     def _relative(self, value: str) -> Path:
         path = Path(value)

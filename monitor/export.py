@@ -59,15 +59,16 @@ def write_export(
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r} (choose {', '.join(FORMATS)})")
     frame = frame.copy()
-    frame["observed_at"] = frame["observed_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if fmt == "parquet":
+    if fmt == "parquet":  # a typed format: times stay timestamps (UTC), not text
         if out is None:
             raise UsageError("parquet is binary: give --out FILE")
+        frame["observed_at"] = frame["observed_at"].dt.tz_convert("UTC")
         try:
             frame.to_parquet(out, index=False)
         except ImportError:
             raise UsageError("parquet export needs pyarrow: pip install pyarrow") from None
         return
+    frame["observed_at"] = frame["observed_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     buffer = io.StringIO()
     if fmt == "csv":
         frame.to_csv(buffer, index=False, lineterminator="\n")

@@ -658,7 +658,11 @@ def main() -> None:
     day = date.fromisoformat(args.day) if args.day else max(days)
     if day not in days:
         parser.error(f"no recorded data for {day}; available {min(days)} … {max(days)}")
-    hub = FakeHub(days[day], port=args.port).start()
+    try:
+        hub = FakeHub(days[day], port=args.port).start()
+    except OSError as exc:  # most often the port is taken, e.g. by a fake Hub started earlier
+        parser.exit(2, f"{parser.prog}: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}"
+                    " (another process uses it? choose another with --port)\n")  # fmt: skip
     print(f"fake Hub serving {len(days[day])} models as of {day} at {hub.url}  (Ctrl-C stops)")
     print(f"  HF_ENDPOINT={hub.url} hf-monitor collect")
     try:

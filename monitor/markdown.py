@@ -75,12 +75,27 @@ def render_markdown(report: Report, config: Config) -> str:
         _method(),
         _appendix(report),
     ]
-    return "\n".join(p for p in parts if p)
+    parts = [p for p in parts if p]
+    if report.source.is_demo:  # said first and last, so no excerpt loses it
+        parts.insert(1, _demo_notice(report))
+        parts.append(_demo_notice(report))
+    return "\n".join(parts)
 
 
 def when(moment: datetime) -> str:
     """The one time format of every report and the index: 2026-08-22 01:15 UTC."""
     return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _demo_notice(report: Report) -> str:
+    source = report.source
+    assert source.recorded is not None
+    first, last = source.recorded
+    return (
+        f"> **Demo report, not live data.** Made by `hf-monitor demo` from Hub numbers recorded "
+        f"{first:%Y-%m-%d} … {last:%Y-%m-%d} and replayed by a local fake Hub: the 30-day "
+        f"downloads and likes are real; synthetic: {'; '.join(source.synthetic)}.\n"
+    )
 
 
 def _title(report: Report, config: Config) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from .config import Config
 from .context import ContextFrames, HubContext, hub_context
 from .errors import NoDataError, UsageError
 from .formatting import short_label
+from .provenance import HUB, Provenance
 from .store import Store, derivatives, ecosystem, hub_ranks
 
 SCHEMA_VERSION = 1
@@ -85,6 +86,7 @@ class Report:
     drivers: dict[str, tuple[str, float]] = field(default_factory=dict)  # family → model, change
     likes_leaders: pd.DataFrame = field(default_factory=pd.DataFrame)
     trending_leaders: pd.DataFrame = field(default_factory=pd.DataFrame)
+    source: Provenance = HUB
 
     @property
     def as_of(self) -> datetime:
@@ -112,7 +114,11 @@ def week_snapshots(store: Store, week: Week) -> pd.DataFrame:
 
 
 def report_week(
-    store: Store, config: Config, week: Week | str | None, out_dir: Path
+    store: Store,
+    config: Config,
+    week: Week | str | None,
+    out_dir: Path,
+    source: Provenance = HUB,
 ) -> tuple[Report, Path]:
     """Build and write one week's report from the store (`week` None: the latest with data)."""
     claims = load_claims(config.claims_path(), config)
@@ -124,7 +130,7 @@ def report_week(
         derivatives=store.context_frame(derivatives),
         ecosystem=store.context_frame(ecosystem),
     )
-    report = build_report(snapshots, config, claims, week, frames)
+    report = replace(build_report(snapshots, config, claims, week, frames), source=source)
     return report, write_report(report, snapshots, config, out_dir)
 
 
@@ -262,6 +268,7 @@ def summary(report: Report, config: Config) -> dict[str, Any]:
     fresh = report.freshness
     return {
         "schema_version": SCHEMA_VERSION,
+        "source": report.source.as_summary(),
         "week": report.week.label,
         "as_of": _iso(report.as_of),
         "previous_as_of": _iso(report.prev.as_of) if report.prev and report.prev.as_of else None,
@@ -447,21 +454,28 @@ def week_folder(out_dir: Path, label: str) -> Path:
 
 def render_charts(report: Report, frame: pd.DataFrame, config: Config, folder: Path) -> list[Path]:
     until = report.as_of
+    source = report.source.chart_source
     paths = []
     table = daily_totals(frame, "downloads_30d", "family", until)
     if not table.empty:
         paths.append(
-            charts.plot_family_downloads(table, config, until, folder / CHART_FILES["families"])
+            charts.plot_family_downloads(
+                table, config, until, folder / CHART_FILES["families"], source
+            )
         )
         origin_table = daily_totals(frame, "downloads_30d", "origin", until)
         paths.append(
-            charts.plot_origin_share(shares(origin_table), until, folder / CHART_FILES["origins"])
+            charts.plot_origin_share(
+                shares(origin_table), until, folder / CHART_FILES["origins"], source
+            )
         )
     if not report.top.empty:
-        paths.append(charts.plot_top_models(report.top, config, until, folder / CHART_FILES["top"]))
+        paths.append(
+            charts.plot_top_models(report.top, config, until, folder / CHART_FILES["top"], source)
+        )
     likes = daily_totals(frame, "likes", "family", until)
     if not likes.empty:
-        paths.append(charts.plot_likes(likes, config, until, folder / CHART_FILES["likes"]))
+        paths.append(charts.plot_likes(likes, config, until, folder / CHART_FILES["likes"], source))
     context = report.context
     if context is not None and "all" in context.ranks:
         paths.append(
@@ -471,12 +485,13 @@ def render_charts(report: Report, frame: pd.DataFrame, config: Config, folder: P
                 config,
                 until,
                 folder / CHART_FILES["hub"],
+                source,
             )
         )
     if context is not None and not context.ecosystem.empty:
         paths.append(
             charts.plot_ecosystem(
-                context.ecosystem, config, until, folder / CHART_FILES["ecosystem"]
+                context.ecosystem, config, until, folder / CHART_FILES["ecosystem"], source
             )
         )
     return paths

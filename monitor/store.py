@@ -386,6 +386,13 @@ class Store:
         found = self._runs(query)
         return found[0] if found else None
 
+    def first_collect_time(self) -> datetime | None:
+        """When the first collect run started (whatever its outcome), or None."""
+        query = select(func.min(runs.c.started_at)).where(runs.c.kind == "collect")
+        with self.engine.connect() as conn:
+            first = conn.execute(query).scalar()
+        return utc(first) if first is not None else None
+
     def successful_collect_days(self, since: datetime) -> set[date]:
         """UTC days since `since` with at least one `ok` collect run."""
         query = select(runs.c.started_at).where(

@@ -86,10 +86,14 @@ def render_status(
     *,
     busy: bool = False,
     good_days: set[date] | None = None,
+    first_collect: datetime | None = None,
     next_runs: dict[str, datetime | None] | None = None,
     days: int = 14,
 ) -> str:
-    """Recent runs (newest first), health of the last `days` days, and what runs next."""
+    """Recent runs (newest first), health of the last `days` days, and what runs next.
+
+    Gaps are counted from the day of the first collect: days before it are not missed days.
+    """
     if not runs:
         text = "No runs yet. Start with: hf-monitor collect\n"
         return text + _next_lines(next_runs)
@@ -125,18 +129,27 @@ def render_status(
         text += f"Last successful collect: {good[0].started_at:%Y-%m-%d %H:%M} UTC ({_ago(age.total_seconds())} ago)\n"
     else:
         text += "No successful collect among these runs.\n"
-    if good_days is not None:
-        window = [(now - timedelta(days=n)).date() for n in range(days, 0, -1)]
-        missing = [d for d in window if d not in good_days]
-        if missing:
-            listed = ", ".join(f"{d:%d %b}" for d in missing[-7:])
-            more = f" (latest 7 of {len(missing)})" if len(missing) > 7 else ""
-            text += f"Days without a successful collect in the last {days}: {len(missing)} — {listed}{more}\n"
-        else:
-            text += f"A successful collect on each of the last {days} days.\n"
+    if good_days is not None and first_collect is not None:
+        text += _gap_lines(good_days, first_collect.date(), now, days)
     if busy:
         text += "A run is in progress right now.\n"
     return text + _next_lines(next_runs)
+
+
+def _gap_lines(good_days: set[date], first: date, now: datetime, days: int) -> str:
+    """Which of the last `days` full days (not before the first collect) had no good collect."""
+    window = [(now - timedelta(days=n)).date() for n in range(days, 0, -1)]
+    window = [d for d in window if d >= first]
+    if not window:
+        return f"First collect today ({first:%d %b}): days without one are counted from then.\n"
+    missing = [d for d in window if d not in good_days]
+    full = len(window) == days
+    span = f"the last {days}" if full else f"the {len(window)} days since {first:%d %b}"
+    if missing:
+        listed = ", ".join(f"{d:%d %b}" for d in missing[-7:])
+        more = f" (latest 7 of {len(missing)})" if len(missing) > 7 else ""
+        return f"Days without a successful collect in {span}: {len(missing)} — {listed}{more}\n"
+    return f"A successful collect on each of {span}{' days' if full else ''}.\n"
 
 
 def _next_lines(next_runs: dict[str, datetime | None] | None) -> str:

@@ -75,7 +75,7 @@ def test_hf_endpoint_overrides_config(tmp_path: Path) -> None:
                 "origin: CN\n  authors: [Qwen]", "origin: China\n  authors: [Qwen]"
             ),
             "",
-            "families[0].origin: String should match pattern",
+            "families[0].origin: origin 'China' must be a two-letter country code in capitals, e.g. CN, US, FR",
         ),
         (
             SMALL_FAMILIES.replace("authors: [deepseek-ai]", "authors: [Qwen]"),

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.config import load_config
+from monitor.store import open_store
 
 from .conftest import DATA, REPO, SMALL_FAMILIES, write_config
 
@@ -164,6 +166,9 @@ def test_report_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     config = write_config(
         tmp_path, SMALL_FAMILIES, f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
     )
+    assert main(["--config", str(config), "report"]) == 2
+    assert "no database at" in capsys.readouterr().err
+    open_store(load_config(config).storage_url())  # an empty database, as after a failed collect
     assert main(["--config", str(config), "report"]) == 1
     assert "no snapshots of watched models yet" in capsys.readouterr().err
     main(["--config", str(config), "import", str(DATA / "two_weeks.csv")])

@@ -220,7 +220,7 @@ def test_an_unusable_storage_path_is_one_line_and_exit_2(
     blocker.write_text("a file where a folder should be")
     config = write_config(tmp_path, SMALL_FAMILIES)
     url = f"sqlite:///{blocker}/monitor.db"
-    assert main(["--config", str(config), "--storage", url, "status"]) == 2
+    assert main(["--config", str(config), "--storage", url, "import", "x.csv"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err == (

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -202,7 +202,8 @@ def test_status_flags_interrupted_runs_gaps_and_next_times(
 ) -> None:
     path = write_config(tmp_path, SMALL_FAMILIES, storage=storage_url)
     store = open_store(load_config(path).storage_url())
-    store.begin_run("collect", "http://hub", datetime.now(UTC))  # never finished: killed
+    # the first collect, 20 days ago, was never finished: killed
+    store.begin_run("collect", "http://hub", datetime.now(UTC) - timedelta(days=20))
     assert main(["--config", str(path), "status"]) == 0
     out = capsys.readouterr().out
     assert " interrupted " in out
