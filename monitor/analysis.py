@@ -145,15 +145,18 @@ def week_data(frame: pd.DataFrame, week: Week) -> WeekData:
 
 
 def cross_section(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One consistent capture per author: (current models indexed by id, dropped models).
+    """The week's consistent captures: (current models indexed by id, dropped models).
 
-    A *capture* is what one source saw at one time: for a collect run, one author's listing
-    (the collector lists author by author, and one listing can fail while the others work);
-    for an import or backfill, everything the run holds from one hour (a file is a series of
-    whole lists). Each author counts with the latest capture that covers it — a listing of
-    that author, or any capture of an imported list in which the author appears this week —
-    so a model that left a top-N list, or was deleted, stops counting on the day it went,
-    instead of keeping an older value under a newer "as of".
+    A *source* is where snapshots come from: the live Hub for every collect run, or one
+    imported file / backfilled data set (the run's kind and source). A *capture* is what a
+    source saw at one time: for a collect run, one author's listing (the collector lists author
+    by author, and one listing can fail while the others work); for an import or backfill, all
+    of the run's rows from one hour (a file is a series of whole lists). For each source and
+    author the latest capture covering that author counts — a listing of the author, or any
+    capture of a list in which the author appears this week — so a model that left a top-N
+    list, or was deleted, stops counting on the day it went instead of keeping an older value
+    under a newer "as of". Sources add up: a model counts when any source's latest capture
+    holds it, with the newest such value.
     """
     if rows.empty:
         return _by_model(rows), rows
@@ -162,34 +165,28 @@ def cross_section(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         rows["author"] = rows["model_id"].str.partition("/")[0]
     kind = rows["run_kind"] if "run_kind" in rows else pd.Series("collect", index=rows.index)
     run = rows["run_id"] if "run_id" in rows else pd.Series(0, index=rows.index)
+    named = rows["run_source"] if "run_source" in rows else run.astype(str)
     listing = (kind == "collect").to_numpy()
+    rows["_source"] = kind.astype(str) + ":" + named.astype(str).where(~listing, "hub")
     hour = rows["observed_at"].dt.floor("h").astype("int64").astype(str)
-    rows["_capture"] = (
-        run.astype(str)
-        + ":"
-        + pd.Series(
-            [
-                a if is_listing else h
-                for a, h, is_listing in zip(rows["author"], hour, listing, strict=True)
-            ],
-            index=rows.index,
-        )
-    )
+    part = rows["author"].where(listing, hour)
+    rows["_capture"] = run.astype(str) + ":" + part
     times = rows.groupby("_capture")["observed_at"].max()
+    keys = ["_source", "author"]
     # Which captures cover which author: a listing covers its own author; a list-type capture
-    # covers every author its run shows this week.
-    own = rows.loc[listing, ["author", "_capture"]].drop_duplicates()
-    lists = rows.loc[~listing, ["_capture"]].assign(_run=run[~listing]).drop_duplicates()
-    authors_of_run = rows.loc[~listing, ["author"]].assign(_run=run[~listing]).drop_duplicates()
-    covered = authors_of_run.merge(lists, on="_run")[["author", "_capture"]]
-    candidates = pd.concat([own, covered], ignore_index=True)
+    # covers every author its source shows this week.
+    own = rows.loc[listing, [*keys, "_capture"]].drop_duplicates()
+    lists = rows.loc[~listing, ["_source", "_capture"]].drop_duplicates()
+    shown = rows.loc[~listing, keys].drop_duplicates()
+    candidates = pd.concat([own, shown.merge(lists, on="_source")], ignore_index=True)
     candidates["time"] = candidates["_capture"].map(times)
-    chosen = candidates.sort_values(["time", "_capture"]).groupby("author").tail(1)
-    current = rows.merge(chosen[["author", "_capture"]], on=["author", "_capture"])
+    chosen = candidates.sort_values(["time", "_capture"]).groupby(keys).tail(1)
+    current = rows.merge(chosen[[*keys, "_capture"]], on=[*keys, "_capture"])
     latest = _by_model(current)
     seen = _by_model(rows)
     dropped = seen[~seen.index.isin(latest.index)]
-    return latest.drop(columns="_capture"), dropped.drop(columns="_capture")
+    helpers = ["_source", "_capture"]
+    return latest.drop(columns=helpers), dropped.drop(columns=helpers)
 
 
 def _by_model(rows: pd.DataFrame) -> pd.DataFrame:

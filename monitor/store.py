@@ -441,6 +441,7 @@ class Store:
                 cast(models.c.created_at, String).label("created_at"),
                 snapshots.c.run_id,
                 runs.c.kind.label("run_kind"),
+                runs.c.source.label("run_source"),
             )
             .join(models, models.c.model_id == snapshots.c.model_id)
             .join(runs, runs.c.id == snapshots.c.run_id)

@@ -126,6 +126,20 @@ def test_an_imported_list_covers_every_author_it_ever_showed() -> None:
     assert data.carried.empty
 
 
+def test_sources_add_up_and_a_narrow_late_list_does_not_hide_a_broad_one() -> None:
+    early, late = datetime(2026, 8, 22, 1, tzinfo=UTC), datetime(2026, 8, 22, 21, tzinfo=UTC)
+    frame = _frame(
+        [
+            ("Qwen/a", 7, "import", early, 100),  # a top-300 list at 01:00
+            ("Qwen/b", 7, "import", early, 50),
+            ("Qwen/a", 8, "import", late, 120),  # another file's top-30 at 21:00
+        ]
+    )
+    data = week_data(frame, parse_week("2026-W34"))
+    assert dict(data.latest["downloads_30d"]) == {"Qwen/a": 120, "Qwen/b": 50}
+    assert data.dropped.empty
+
+
 # --- 2. labels match what was captured --------------------------------------------------------
 
 
