@@ -111,6 +111,11 @@ def _span(trends: Trends) -> tuple[datetime, datetime]:
     return judged[0].period.start, judged[-1].period.end
 
 
+def _points_span(table: pd.DataFrame) -> tuple[datetime, datetime]:
+    """Share charts plot each period at its start: the axis ends at the last one."""
+    return table.index.min().to_pydatetime(), table.index.max().to_pydatetime()
+
+
 def plot_verdict_timeline(trends: Trends, path: Path) -> Path:
     """One row per claim, one coloured block per period: the whole story in one picture."""
     histories = trends.histories
@@ -182,10 +187,10 @@ def plot_family_shares(trends: Trends, config: Config, path: Path) -> Path:
             linestyle=LINESTYLES.get(trends.origins.get(family, ""), ":"),
             linewidth=2,
             marker="o",
-            markersize=3.5 if len(series) < 30 else 2,
+            markersize=3.5,
             label=f"{trends.labels.get(family, family)} · {trends.origins.get(family, '')}",
         )
-    first, last = _span(trends)
+    first, last = _points_span(table)
     _shares_axes(ax, first, last)
     _mark_article(ax, trends, first, last)
     ax.set_title("Share of the watched families' 30-day downloads", loc="left", pad=18)
@@ -214,10 +219,10 @@ def plot_origin_shares(trends: Trends, path: Path) -> Path:
             linestyle=LINESTYLES.get(origin, ":"),
             linewidth=2.4 if origin in names else 1.5,
             marker="o",
-            markersize=3.5 if len(series) < 30 else 2,
+            markersize=3.5,
             label=names.get(origin, origin),
         )
-    first, last = _span(trends)
+    first, last = _points_span(table)
     _shares_axes(ax, first, last)
     _mark_article(ax, trends, first, last)
     ax.set_title("Share of the watched 30-day downloads by origin", loc="left", pad=18)
