@@ -29,7 +29,7 @@ from .claims import Claim, Outcome, evaluate
 from .errors import UsageError
 
 Every = Literal["week", "month"]
-RANK_TOP = 5  # rank changes are listed among the leading families only; below, it is noise
+RANK_TOP = 3  # overtakings are listed among the leading groups only; below, it is noise
 CONCLUSIVE = ("supported", "not_supported")
 
 _SINCE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
@@ -277,28 +277,31 @@ class RankChange:
     winner_shares: tuple[float, float]
     loser_shares: tuple[float, float]
     sources_changed: bool
+    held: int  # periods with data, from `after` on, in which the new order held
+    reversed_in: Week | None  # the period in which the old order came back, if it did
 
 
 def rank_changes(results: Sequence[PeriodResult], by: str, top: int = RANK_TOP) -> list[RankChange]:
     """Groups that overtook another between two consecutive periods with data.
 
-    Only pairs that are both among the `top` groups by share after the change are listed, and
-    only groups present in both periods: a group that merely appears is not "passing" anyone.
+    Only changes that move a group into or within the `top` groups by share are listed (the
+    winner is among them afterwards), and only between groups present in both periods: a group
+    that merely appears in the data is not "passing" anyone.
+    Each change says how long the new order held, so a one-week flicker reads as one.
     """
     with_data = [r for r in results if not r.empty]
     out = []
-    for a, b in pairwise(with_data):
-        table_a = a.families if by == "family" else a.origins
-        table_b = b.families if by == "family" else b.origins
-        leaders = table_b.sort_values("share_downloads_30d", ascending=False).index[:top]
-        present = [g for g in leaders if g in table_a.index]
-        for winner in present:
-            for loser in present:
+    for i, (a, b) in enumerate(pairwise(with_data)):
+        table = b.families if by == "family" else b.origins
+        leaders = table.sort_values("share_downloads_30d", ascending=False).index[:top]
+        for winner in leaders:
+            for loser in table.index:
                 w = (a.share(by, winner), b.share(by, winner))
                 lo = (a.share(by, loser), b.share(by, loser))
-                if None in w or None in lo:
+                if w[0] is None or w[1] is None or lo[0] is None or lo[1] is None:
                     continue
-                if w[0] < lo[0] and w[1] > lo[1]:  # type: ignore[operator]
+                if w[0] < lo[0] and w[1] > lo[1]:
+                    held, reversed_in = _held(with_data[i + 1 :], by, str(winner), str(loser))
                     out.append(
                         RankChange(
                             by=by,
@@ -306,12 +309,31 @@ def rank_changes(results: Sequence[PeriodResult], by: str, top: int = RANK_TOP) 
                             loser=str(loser),
                             before=a.period,
                             after=b.period,
-                            winner_shares=(float(w[0]), float(w[1])),  # type: ignore[arg-type]
-                            loser_shares=(float(lo[0]), float(lo[1])),  # type: ignore[arg-type]
+                            winner_shares=(w[0], w[1]),
+                            loser_shares=(lo[0], lo[1]),
                             sources_changed=a.sources != b.sources,
+                            held=held,
+                            reversed_in=reversed_in,
                         )
                     )
     return out
+
+
+def _held(
+    following: Sequence[PeriodResult], by: str, winner: str, loser: str
+) -> tuple[int, Week | None]:
+    """How many of `following` periods keep `winner` ahead, and where the order flips back.
+
+    Counting stops, without a reversal, at the first period that lacks one of the two."""
+    held = 0
+    for r in following:
+        w, lo = r.share(by, winner), r.share(by, loser)
+        if w is None or lo is None:
+            return held, None
+        if w < lo:
+            return held, r.period
+        held += 1
+    return held, None
 
 
 def share_table(results: Sequence[PeriodResult], by: str) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .analysis import Week
 from .markdown import escape, pct, table
 from .report import VERDICT_MARK
 from .trends import (
@@ -18,6 +19,7 @@ from .trends import (
 )
 from .trends_report import Trends
 
+ORIGIN_NAMES = {"CN": "China", "US": "the US"}
 MARK = {"supported": "✅", "not_supported": "❌", "inconclusive": "❔"}
 WORD = {"supported": "supported", "not_supported": "not supported", "inconclusive": "inconclusive"}
 MAX_CHANGES = 8  # listed per claim in the headline; the table has them all
@@ -50,6 +52,23 @@ def _title(trends: Trends) -> str:
         f"history stored: {n} of {total} {_unit(trends)}s have data (as of "
         f"{trends.as_of:%Y-%m-%d %H:%M} UTC). Each {_unit(trends)} is judged exactly as the "
         "weekly report judges a week: each watched model's latest count in it.\n"
+        + _latest_caution(trends)
+    )
+
+
+def _latest_caution(trends: Trends) -> str:
+    """Say so when the latest period rests on other sources than the one before it."""
+    if len(trends.judged) < 2:
+        return ""
+    before, latest = trends.judged[-2], trends.judged[-1]
+    if before.sources == latest.sources:
+        return ""
+    return (
+        f"\n> **Read the latest {_unit(trends)} with care.** The "
+        f"{describe_period(latest.period)} rests on {len(latest.data.latest):,} models from "
+        f"{escape(', '.join(latest.sources))}; the {describe_period(before.period)} on "
+        f"{len(before.data.latest):,} models from {escape(', '.join(before.sources))}. A "
+        "different list of models can change a verdict by itself.\n"
     )
 
 
@@ -185,29 +204,83 @@ def _shares(trends: Trends, charts: Sequence[str]) -> str:
         "now, then the two origins. A dash: not observed that period.\n"
     )
     out.append(table(headers, rows, "l" + "r" * (len(headers) - 1)))
+    out.append(_leaders(trends))
     out.append("### Who passed whom\n")
     changes = trends.family_changes + trends.origin_changes
     if not changes:
         out.append("No family or origin overtook another between two periods with data.\n")
-    for c in sorted(changes, key=lambda c: (c.after.start, c.by)):
-        out.append(_rank_line(c, trends))
+    ordered = sorted(changes, key=lambda c: (c.after.start, c.by))
+    flickers = [c for c in ordered if c.reversed_in is not None and c.held <= 1]
+    for c in ordered:
+        if c not in flickers:
+            out.append(_rank_line(c, trends))
+    if flickers:
+        names = {**ORIGIN_NAMES, **trends.labels}
+        brief = "; ".join(
+            f"{escape(names.get(c.winner, c.winner))} over {escape(names.get(c.loser, c.loser))} "
+            f"({c.after.label})"
+            for c in flickers
+        )
+        out.append(
+            f"\n{len(flickers)} more lasted a single {_unit(trends)} before the old order came "
+            f"back: {brief}. Every change, with its shares, is in `summary.json`."
+        )
     return "\n".join(out) + "\n"
 
 
+def _leaders(trends: Trends) -> str:
+    """Which family had the largest share, as runs of consecutive periods with data."""
+    runs: list[tuple[str, list[Week]]] = []
+    for r in trends.judged:
+        if r.families.empty:
+            continue
+        leader = str(r.families["share_downloads_30d"].astype(float).idxmax())
+        if runs and runs[-1][0] == leader:
+            runs[-1][1].append(r.period)
+        else:
+            runs.append((leader, [r.period]))
+    parts = []
+    for leader, periods in runs:
+        name = escape(trends.labels.get(leader, leader))
+        if len(periods) == 1:
+            parts.append(f"{name} in the {describe_period(periods[0])}")
+        else:
+            parts.append(
+                f"{name} in {len(periods)} {_unit(trends)}s with data from the "
+                f"{describe_period(periods[0])} to the {describe_period(periods[-1])}"
+            )
+    return "Largest share: " + "; then ".join(parts) + ".\n"
+
+
 def _rank_line(c: RankChange, trends: Trends) -> str:
-    names = trends.labels if c.by == "family" else {"CN": "China", "US": "the US"}
-    win, lose = names.get(c.winner, c.winner), names.get(c.loser, c.loser)
+    names = trends.labels if c.by == "family" else ORIGIN_NAMES
+    win, lose = escape(names.get(c.winner, c.winner)), escape(names.get(c.loser, c.loser))
+    unit = _unit(trends)
+    lasted = f"{c.held} {unit}{'s' if c.held != 1 else ''}"
+    if c.reversed_in is not None:
+        after = (
+            f" It lasted {lasted}: the old order was back in the {describe_period(c.reversed_in)}."
+        )
+    elif _holds_to_end(c, trends):
+        after = " It still holds in the latest period."
+    else:
+        after = f" It held for {lasted} while both were observed."
     note = (
         " The data sources changed between these periods, so this may reflect the data, not the Hub."
         if c.sources_changed
         else ""
     )
     return (
-        f"- **{escape(win)} passed {escape(lose)}** in the {describe_period(c.after)}: "
-        f"{escape(win)} {pct(c.winner_shares[0])} → {pct(c.winner_shares[1])}, "
-        f"{escape(lose)} {pct(c.loser_shares[0])} → {pct(c.loser_shares[1])} "
-        f"(against the {describe_period(c.before)}).{note}"
+        f"- **{win[0].upper() + win[1:]} passed {lose}** in the {describe_period(c.after)}: "
+        f"{win} {pct(c.winner_shares[0])} → {pct(c.winner_shares[1])}, "
+        f"{lose} {pct(c.loser_shares[0])} → {pct(c.loser_shares[1])} "
+        f"(against the {describe_period(c.before)}).{after}{note}"
     )
+
+
+def _holds_to_end(c: RankChange, trends: Trends) -> bool:
+    after = [r for r in trends.judged if r.period.start >= c.after.start]
+    return c.held == len(after)
 
 
 # --- others' figures -------------------------------------------------------------------------
@@ -267,6 +340,10 @@ def _quality(trends: Trends) -> str:
     if empty:
         out.append(f"- {_unit(trends).capitalize()}s without any data: {_ranges(empty)}.")
     out.append("")
+    numbers: dict[str, int] = {}
+    for r in trends.judged:  # sources numbered in order of first use
+        for source in r.sources:
+            numbers.setdefault(source, len(numbers) + 1)
     rows = [
         [
             r.period.label,
@@ -275,13 +352,16 @@ def _quality(trends: Trends) -> str:
             str(r.days_with_data),
             str(len(r.stale_days)),
             ", ".join(r.kinds),
-            escape(", ".join(r.sources)),
+            ", ".join(str(numbers[s]) for s in r.sources),
         ]
         for r in trends.judged
     ]
     out.append(
         "Per period: models in its cross-section, days with any snapshot, days on which the "
         "Hub had not refreshed its counts (stale), and where the numbers came from.\n"
+    )
+    out.append(
+        "Sources: " + "; ".join(f"**{n}** {escape(source)}" for source, n in numbers.items()) + "\n"
     )
     out.append(
         table(
@@ -327,7 +407,7 @@ def _method(trends: Trends) -> str:
         "- Verdicts use the claims' own metric and threshold (`seeds/claims.yaml`), as in the "
         "weekly report; a change is counted between two periods with a verdict, skipping "
         "inconclusive ones.\n"
-        f'- "Passed" compares two consecutive periods with data, among the {RANK_TOP} families '
+        f'- "Passed" compares two consecutive periods with data, among changes that leave the winner in the top {RANK_TOP} families '
         "(or the origins) with the largest shares after the change.\n"
         "- A single model's published 30-day count agrees with ours when they are within a "
         "quarter of each other (the counter moves from day to day).\n"

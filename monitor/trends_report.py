@@ -241,6 +241,8 @@ def _rank_change(c: RankChange) -> dict[str, Any]:
         "winner_share": [_round(v) for v in c.winner_shares],
         "loser_share": [_round(v) for v in c.loser_shares],
         "sources_changed": c.sources_changed,
+        "held": c.held,
+        "reversed_in": None if c.reversed_in is None else c.reversed_in.label,
     }
 
 

@@ -184,6 +184,8 @@ def test_deepseek_passes_phi_in_the_week_of_6_july(imported: Path) -> None:
                 round((873_795 + 902_135) / total_w28, 4),
             ],
             "sources_changed": False,
+            "held": 2,  # W28 and W29 (19 July: 2,037,949 vs 1,522,547), the file's last week
+            "reversed_in": None,
         }
     ]
     # Qwen leads every week: nobody passes it, and it passes nobody
