@@ -11,12 +11,18 @@ import csv
 import json
 import textwrap
 from collections import defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import matplotlib.image as mpimg
 import pytest
 
 from monitor.cli import main
+from monitor.collect import collect
+from monitor.config import load_config
+from monitor.fakehub import FakeHub
+from monitor.hub import build_hub
+from monitor.store import ModelRow, SnapshotRow, open_store
 
 from .conftest import DATA, REPO, write_config
 
@@ -361,3 +367,48 @@ def test_weekly_report_after_trends_in_the_same_folder(
 ) -> None:
     assert main(["--config", str(imported), "trends"]) == 0
     assert main(["--config", str(imported), "report", "--week", "2026-W29"]) == 0
+
+
+def test_backfilled_history_then_live_collects_are_told_apart(
+    tmp_path: Path, fake_hub: FakeHub, storage_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run of kind `backfill` (as `hf-monitor backfill` stores it) up to 19 July, then a
+    real collect from the fake Hub on 22 August: the report says where one ends and the
+    other begins, and each week names the kind of run behind it."""
+    claims = tmp_path / "claims.yaml"
+    claims.write_text(CLAIMS, encoding="utf-8")
+    path = write_config(tmp_path, FAMILIES, f"reports:\n  claims: {claims}\n", storage=storage_url)
+    config = load_config(path)
+    store = open_store(config.storage_url())
+    models: dict[str, ModelRow] = {}
+    snapshots = []
+    with TRACKED.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            family = config.classify(row["model_id"])
+            if family is None:
+                continue
+            models[row["model_id"]] = ModelRow(
+                row["model_id"], row["author"], family.id, family.origin
+            )
+            when = datetime.fromisoformat(row["last_updated"].replace("Z", "+00:00"))
+            counts = int(row["downloads_30d"]), None, int(row["likes"]), None
+            snapshots.append(SnapshotRow(row["model_id"], when, *counts))
+    started = datetime(2026, 11, 1, tzinfo=UTC)
+    run = store.begin_run("backfill", "modelpulse/model-pulse-data@0123abc", started)
+    rows = list(models.values())
+    store.finish_run(
+        run, finished_at=started, status="ok", model_rows=rows, snapshot_rows=snapshots
+    )
+    live = datetime(2026, 8, 22, 12, 40, tzinfo=UTC)
+    collect(config, store, build_hub(fake_hub.url, timeout=10, page_size=1000), clock=lambda: live)
+
+    summary = run_trends(path, "--since", "2026-07")
+    kinds = {p["period"]: p["run_kinds"] for p in summary["periods"] if p["models"]}
+    assert kinds == {"2026-W27": ["backfill"], "2026-W28": ["backfill"],
+                     "2026-W29": ["backfill"], "2026-W34": ["collect"]}  # fmt: skip
+    assert [(s["kind"], s["first"], s["last"]) for s in summary["data_sources"]] == [
+        ("backfill", "2026-07-05T13:27:47Z", "2026-07-19T13:14:16Z"),
+        ("collect", "2026-08-22T12:40:00Z", "2026-08-22T12:40:00Z"),
+    ]
+    report = (tmp_path / "reports" / "trends" / "report.md").read_text()
+    assert "Backfilled history ends 2026-07-19; our own collects begin 2026-08-22." in report
