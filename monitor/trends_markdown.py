@@ -87,6 +87,7 @@ def _headline(trends: Trends) -> str:
     for h in trends.histories:
         latest = h.now.outcome.verdict if h.now else "inconclusive"
         out.append(f"### {MARK[latest]} {escape(h.claim.statement)}\n")
+        out.append(f"- **Over time:** {_tally(trends, h)}")
         out.append(f"- **At the article's date ({describe_span(h.article)}):** {_at_article(h)}")
         if h.now is not None:
             out.append(
@@ -96,6 +97,16 @@ def _headline(trends: Trends) -> str:
         out.append(f"- **Changes:** {_changes(h)}")
         out.append("")
     return "\n".join(out)
+
+
+def _tally(trends: Trends, h: ClaimHistory) -> str:
+    """'supported in 20 of the 23 weeks with data, not supported in 1, inconclusive in 2'."""
+    verdicts = [r.outcomes[h.claim.id].verdict for r in trends.judged]
+    counts = [(WORD[v], verdicts.count(v)) for v in WORD if verdicts.count(v)]
+    first, *rest = counts
+    unit = _unit(trends)
+    text = f"{first[0]} in {first[1]} of the {len(verdicts)} {unit}s with data"
+    return text + "".join(f", {word} in {n}" for word, n in rest) + "."
 
 
 def _at_article(h: ClaimHistory) -> str:

@@ -69,10 +69,9 @@ class Trends:
 def load_frame(store: Store, config: Config, since: date | None) -> pd.DataFrame:
     """Every stored snapshot from `since`, classified, with its run's kind and source."""
     start = None if since is None else datetime(since.year, since.month, since.day, tzinfo=UTC)
-    frame = classify_frame(store.snapshots_frame(since=start), config)
-    runs = store.runs_frame().set_index("id")
-    frame["run_kind"] = frame["run_id"].map(runs["kind"])
-    frame["run_source"] = frame["run_id"].map(runs["source"]).map(_short_source)
+    frame = classify_frame(store.snapshots_frame(since=start), config)  # with run_kind
+    sources = store.runs_frame().set_index("id")["source"]
+    frame["run_source"] = frame["run_id"].map(sources).map(_short_source)
     return frame
 
 
