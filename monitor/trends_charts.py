@@ -102,6 +102,27 @@ def _mark_article(ax: Axes, trends: Trends, first: datetime, last: datetime) -> 
                     fontsize=9, va="bottom", color="#444444")  # fmt: skip
 
 
+def _mark_references(ax: Axes, trends: Trends, by: str, first: datetime, last: datetime) -> int:
+    """Number the published figures that speak about these groups where they fall on the
+    axis (the numbers of the report's list); returns how many were drawn."""
+    drawn = 0
+    for n, comparison in enumerate(trends.comparisons, start=1):
+        kind, _, spec = comparison.point.compare.partition(":")
+        if kind not in ("order", "ratio"):
+            continue
+        group = spec.replace(">", "/").partition("/")[0]
+        if (group in trends.labels) != (by == "family"):
+            continue
+        when = _utc(comparison.point.day)
+        if not first <= when <= last:
+            continue
+        ax.axvline(when, color="#777777", linestyle=":", linewidth=1)  # type: ignore[arg-type]
+        ax.text(mdates.date2num(when), 0.98, f" [{n}]", transform=ax.get_xaxis_transform(),
+                fontsize=8, color="#555555", va="top")  # fmt: skip
+        drawn += 1
+    return drawn
+
+
 def _utc(day: date) -> datetime:
     return pd.Timestamp(day, tz="UTC").to_pydatetime()
 
@@ -193,13 +214,15 @@ def plot_family_shares(trends: Trends, config: Config, path: Path) -> Path:
     first, last = _points_span(table)
     _shares_axes(ax, first, last)
     _mark_article(ax, trends, first, last)
+    refs = _mark_references(ax, trends, "family", first, last)
     ax.set_title("Share of the watched families' 30-day downloads", loc="left", pad=18)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return _finish(
         fig,
         path,
         trends.as_of,
-        f"Solid: China · dashed: US · dotted: elsewhere. The {len(families)} families with the largest peak share; each point is one period's cross-section.",
+        f"Solid: China · dashed: US · dotted: elsewhere. The {len(families)} families with the largest peak share; each point is one period's cross-section."
+        + (" [n]: a published figure, numbered as in the report." if refs else ""),
     )
 
 
@@ -225,13 +248,15 @@ def plot_origin_shares(trends: Trends, path: Path) -> Path:
     first, last = _points_span(table)
     _shares_axes(ax, first, last)
     _mark_article(ax, trends, first, last)
+    refs = _mark_references(ax, trends, "origin", first, last)
     ax.set_title("Share of the watched 30-day downloads by origin", loc="left", pad=18)
     ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return _finish(
         fig,
         path,
         trends.as_of,
-        "Origin: the country of the organisation that publishes the model.",
+        "Origin: the country of the organisation that publishes the model."
+        + (" [n]: a published figure, numbered as in the report." if refs else ""),
     )
 
 

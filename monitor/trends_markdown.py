@@ -303,15 +303,15 @@ def _references(trends: Trends) -> str:
         "What others published, beside our own series at the same date. Their metrics differ "
         "from ours (most count cumulative downloads, or a hand-picked list of models), so "
         "mostly only the *direction* can be compared; each point says how far. Reliability: "
-        "P primary, S secondary, T unclear provenance.\n",
+        "P primary, S secondary, T unclear provenance. The numbers mark them in the share charts.\n",
     ]
-    for c in trends.comparisons:
+    for n, c in enumerate(trends.comparisons, start=1):
         p = c.point
         verdict = {True: " **Same direction.**", False: " **Opposite direction.**", None: ""}[
             c.agrees
         ]
         out.append(
-            f"- **{escape(p.published_as)} — {escape(p.figure)}** ({escape(p.scope)}; "
+            f"{n}. **{escape(p.published_as)} — {escape(p.figure)}** ({escape(p.scope)}; "
             f"[source]({p.source}), {p.reliability}). Ours: {escape(c.ours)}.{verdict} "
             f"Comparable: {p.comparable} — {escape(p.difference)}"
         )

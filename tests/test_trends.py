@@ -412,3 +412,32 @@ def test_backfilled_history_then_live_collects_are_told_apart(
     ]
     report = (tmp_path / "reports" / "trends" / "report.md").read_text()
     assert "Backfilled history ends 2026-07-19; our own collects begin 2026-08-22." in report
+
+
+def test_published_figures_beside_ours_at_their_date(imported: Path) -> None:
+    summary = run_trends(imported)
+    points = {p["published_as"]: p for p in summary["reference_points"]}
+    totals = family_totals()
+    # ≈17 Mar 2026, "China ahead of the US in monthly downloads": our week of 16 March
+    day = totals["2026-03-22"]
+    whole = sum(day.values())
+    china, us = day["qwen"] + day["deepseek"], day["llama"] + day["gemma"] + day["phi"]
+    spring = points["≈17 Mar 2026"]
+    assert spring["ours"] == (
+        f"week of 16 Mar 2026: China {china / whole:.1%} vs the US {us / whole:.1%} "
+        "of the watched 30-day downloads"
+    )
+    assert spring["agrees"] is True and spring["comparable"] == "direction only"
+    # Mar 2026, ATOM's China / US = 1.59 (cumulative): ours on 31 March is the week of 30 March
+    day = totals["2026-04-05"]
+    ratio = (day["qwen"] + day["deepseek"]) / (day["llama"] + day["gemma"] + day["phi"])
+    atom = points["Mar 2026"]
+    assert atom["ours"] == f"week of 30 Mar 2026: China / the US = {ratio:.2f} (30-day downloads)"
+    assert atom["agrees"] is True
+    # the file does not track deepseek-ai/DeepSeek-R1 itself, only V3 and a distill
+    assert (
+        points["31 Mar 2026"]["ours"] == "week of 30 Mar 2026: deepseek-ai/DeepSeek-R1 not observed"
+    )
+    assert points["31 Mar 2026"]["agrees"] is None
+    # nothing of ours in 2025: said, not estimated
+    assert points["Sep 2025"]["ours"] == "no data of ours for that date"
