@@ -11,18 +11,21 @@ import csv
 import json
 import textwrap
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import matplotlib.image as mpimg
+import pandas as pd
 import pytest
 
+from monitor.analysis import classify_frame, group_metrics, week_data
 from monitor.cli import main
 from monitor.collect import collect
 from monitor.config import load_config
 from monitor.fakehub import FakeHub
 from monitor.hub import build_hub
 from monitor.store import ModelRow, SnapshotRow, open_store
+from monitor.trends import group_shares, periods_between
 
 from .conftest import DATA, REPO, write_config
 
@@ -441,3 +444,41 @@ def test_published_figures_beside_ours_at_their_date(imported: Path) -> None:
     assert points["31 Mar 2026"]["agrees"] is None
     # nothing of ours in 2025: said, not estimated
     assert points["Sep 2025"]["ours"] == "no data of ours for that date"
+
+
+def test_trend_shares_are_the_weekly_reports_shares(imported: Path) -> None:
+    """`group_shares` (fast) against `analysis.group_metrics` (the weekly report's), every
+    week of two real files: the fixed 16 and a top-300 list with models that come and go."""
+    config = load_config(imported)
+    store = open_store(config.storage_url())
+    assert (
+        main(
+            [
+                "--config",
+                str(imported),
+                "import",
+                str(DATA / "hf_top_likes_downloads_2026-08-16_and_22.csv"),
+            ]
+        )
+        == 0
+    )
+    frame = classify_frame(store.snapshots_frame(), config)
+    columns = ["models", "downloads_30d", "share_downloads_30d", "rank_downloads_30d"]
+    weeks = periods_between(date(2026, 3, 16), date(2026, 8, 23), "week")
+    for week in weeks:
+        data = week_data(frame, week)
+        for by in ("family", "origin"):
+            ours = group_shares(data.latest, by)
+            theirs = group_metrics(data, None, by)
+            if theirs.empty:
+                assert ours.empty
+                continue
+            expected = theirs[columns].astype({"share_downloads_30d": "float64"})
+            expected.index = expected.index.astype(str)
+            pd.testing.assert_frame_equal(
+                ours[columns].astype({"models": "int64"}),
+                expected.astype(
+                    {"models": "int64", "downloads_30d": "int64", "rank_downloads_30d": "int64"}
+                ),
+                check_names=False,
+            )
