@@ -26,7 +26,7 @@ import pandas as pd
 
 from .analysis import Week, WeekData, freshness, parse_week, week_data, week_of
 from .claims import Claim, Outcome, evaluate
-from .errors import UsageError
+from .errors import ConfigError, UsageError
 
 Every = Literal["week", "month"]
 RANK_TOP = 3  # overtakings are listed among the leading groups only; below, it is noise
@@ -80,7 +80,9 @@ def article_span(claim: Claim) -> tuple[date, date]:
     """The days the claim's source date covers: [first, last + 1) of a month or one day."""
     match = _SINCE_RE.match(str(claim.source.date))
     if not match:
-        raise UsageError(f"claim {claim.id}: source date {claim.source.date!r} is not YYYY-MM[-DD]")
+        raise ConfigError(
+            f"claim {claim.id}: source date {claim.source.date!r} is not YYYY-MM[-DD]"
+        )
     first = date(int(match[1]), int(match[2]), int(match[3] or 1))
     if match[3]:
         return first, first + timedelta(days=1)
@@ -111,6 +113,7 @@ class PeriodResult:
     days_with_data: int
     missing_days: int
     stale_days: tuple[date, ...]
+    partial_runs: int = 0  # runs behind the period's snapshots that ended partial or failed
 
     @property
     def empty(self) -> bool:
@@ -154,7 +157,8 @@ def judge_periods(
 ) -> list[PeriodResult]:
     """Each period's cross-section, family and origin measures and every claim's verdict.
 
-    `frame` is classified (family, origin) and may carry `run_kind` and `run_source` columns.
+    `frame` is classified (family, origin) and may carry `run_kind`, `run_source` and
+    `run_status` columns.
     """
     days = _day_quality(frame, periods)
     out = []
@@ -182,9 +186,16 @@ def judge_periods(
                 days_with_data=with_data,
                 missing_days=missing,
                 stale_days=stale,
+                partial_runs=_partial_runs(data.snapshots),
             )
         )
     return out
+
+
+def _partial_runs(rows: pd.DataFrame) -> int:
+    if "run_status" not in rows:
+        return 0
+    return int(rows.loc[rows["run_status"].isin(("partial", "failed")), "run_id"].nunique())
 
 
 def _distinct(rows: pd.DataFrame, column: str) -> tuple[str, ...]:

@@ -362,6 +362,7 @@ def _quality(trends: Trends) -> str:
             f"{len(r.data.latest):,}",
             str(r.days_with_data),
             str(len(r.stale_days)),
+            str(r.partial_runs),
             ", ".join(r.kinds),
             ", ".join(str(numbers[s]) for s in r.sources),
         ]
@@ -369,7 +370,8 @@ def _quality(trends: Trends) -> str:
     ]
     out.append(
         "Per period: models in its cross-section, days with any snapshot, days on which the "
-        "Hub had not refreshed its counts (stale), and where the numbers came from.\n"
+        "Hub had not refreshed its counts (stale), collects that failed for some authors "
+        "(partial runs), and where the numbers came from.\n"
     )
     out.append(
         "Sources: " + "; ".join(f"**{n}** {escape(source)}" for source, n in numbers.items()) + "\n"
@@ -382,11 +384,12 @@ def _quality(trends: Trends) -> str:
                 "models",
                 "days with data",
                 "stale days",
+                "partial runs",
                 "kind",
                 "sources",
             ],
             rows,
-            "llrrrll",
+            "llrrrrll",
         )
     )
     return "\n".join(out)

@@ -70,8 +70,9 @@ def load_frame(store: Store, config: Config, since: date | None) -> pd.DataFrame
     """Every stored snapshot from `since`, classified, with its run's kind and source."""
     start = None if since is None else datetime(since.year, since.month, since.day, tzinfo=UTC)
     frame = classify_frame(store.snapshots_frame(since=start), config)  # with run_kind
-    sources = store.runs_frame().set_index("id")["source"]
-    frame["run_source"] = frame["run_id"].map(sources).map(_short_source)
+    runs = store.runs_frame().set_index("id")
+    frame["run_source"] = frame["run_id"].map(runs["source"]).map(_short_source)
+    frame["run_status"] = frame["run_id"].map(runs["status"])
     return frame
 
 
@@ -219,6 +220,7 @@ def _period(r: PeriodResult) -> dict[str, Any]:
         "days_with_data": r.days_with_data,
         "missing_days": r.missing_days,
         "stale_days": [d.isoformat() for d in r.stale_days],
+        "partial_runs": r.partial_runs,
         "run_kinds": list(r.kinds),
         "sources": list(r.sources),
         "families": groups(r.families, "id"),

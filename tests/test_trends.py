@@ -22,7 +22,7 @@ from monitor.analysis import classify_frame, group_metrics, week_data
 from monitor.cli import main
 from monitor.collect import collect
 from monitor.config import load_config
-from monitor.fakehub import FakeHub
+from monitor.fakehub import FakeHub, Fault
 from monitor.hub import build_hub
 from monitor.store import ModelRow, SnapshotRow, open_store
 from monitor.trends import group_shares, periods_between
@@ -373,11 +373,16 @@ def test_weekly_report_after_trends_in_the_same_folder(
 
 
 def test_backfilled_history_then_live_collects_are_told_apart(
-    tmp_path: Path, fake_hub: FakeHub, storage_url: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    fake_hub: FakeHub,
+    storage_url: str,
+    vtime: object,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A run of kind `backfill` (as `hf-monitor backfill` stores it) up to 19 July, then a
-    real collect from the fake Hub on 22 August: the report says where one ends and the
-    other begins, and each week names the kind of run behind it."""
+    real collect from the fake Hub on 22 August that fails for one author: the report says
+    where one ends and the other begins, which kind of run is behind each week, and counts
+    the partial run."""
     claims = tmp_path / "claims.yaml"
     claims.write_text(CLAIMS, encoding="utf-8")
     path = write_config(tmp_path, FAMILIES, f"reports:\n  claims: {claims}\n", storage=storage_url)
@@ -403,7 +408,9 @@ def test_backfilled_history_then_live_collects_are_told_apart(
         run, finished_at=started, status="ok", model_rows=rows, snapshot_rows=snapshots
     )
     live = datetime(2026, 8, 22, 12, 40, tzinfo=UTC)
-    collect(config, store, build_hub(fake_hub.url, timeout=10, page_size=1000), clock=lambda: live)
+    fake_hub.state.faults.append(Fault("author=microsoft", status=503))
+    hub = build_hub(fake_hub.url, timeout=10, page_size=1000)
+    assert collect(config, store, hub, clock=lambda: live).status == "partial"
 
     summary = run_trends(path, "--since", "2026-07")
     kinds = {p["period"]: p["run_kinds"] for p in summary["periods"] if p["models"]}
@@ -413,8 +420,11 @@ def test_backfilled_history_then_live_collects_are_told_apart(
         ("backfill", "2026-07-05T13:27:47Z", "2026-07-19T13:14:16Z"),
         ("collect", "2026-08-22T12:40:00Z", "2026-08-22T12:40:00Z"),
     ]
+    partial = {p["period"]: p["partial_runs"] for p in summary["periods"] if p["models"]}
+    assert partial == {"2026-W27": 0, "2026-W28": 0, "2026-W29": 0, "2026-W34": 1}
     report = (tmp_path / "reports" / "trends" / "report.md").read_text()
     assert "Backfilled history ends 2026-07-19; our own collects begin 2026-08-22." in report
+    assert "| 2026-W34 | 2026-08-22 12:40 |" in report
 
 
 def test_published_figures_beside_ours_at_their_date(imported: Path) -> None:
