@@ -289,11 +289,12 @@ def trends_index_section(reports_dir: Path) -> str:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return ""
+    as_of = datetime.strptime(data["as_of"], "%Y-%m-%dT%H:%M:%SZ")  # as the week rows show it
     return (
         f"{INDEX_START}\n## Long-range trends\n\n"
         f"[Every claim, share and rank from {data['first_period']} to {data['last_period']}]"
-        f"({TRENDS_DIR}/report.md) — one row per {data['every']}, as of {data['as_of']}.\n"
-        f"{INDEX_END}\n"
+        f"({TRENDS_DIR}/report.md) — one row per {data['every']}, data as of "
+        f"{as_of:%Y-%m-%d %H:%M} UTC.\n{INDEX_END}\n"
     )
 
 
