@@ -256,6 +256,36 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trends(args: argparse.Namespace) -> int:
+    """Write the long-range report over all stored history: report.md, summary.json, PNGs.
+
+    Every claim week by week (or month by month): its verdict at the article's date, now, and
+    when it changed; family and origin shares, who passed whom; others' published figures; the
+    data's gaps and sources. Links the report from the reports folder's index.md.
+
+    Example:
+      hf-monitor trends                               # → reports/trends/
+      hf-monitor trends --since 2025-01 --every month
+      hf-monitor trends --out /tmp/trends
+    """
+    from .trends import parse_since
+    from .trends_report import TRENDS_DIR, link_trends, report_trends
+
+    since = parse_since(args.since) if args.since else None
+    config, store = _open(args)
+    out = args.out or config.reports_dir() / TRENDS_DIR
+    trends, folder = report_trends(store, config, since, args.every, out)
+    if args.out is None:
+        link_trends(config.reports_dir())
+    print(folder / "report.md")
+    for history in trends.histories:
+        now = history.now
+        if now is not None:
+            print(f"  {history.claim.id}: now {now.outcome.verdict} ({now.period.label}), "
+                  f"{len(history.changes)} change(s)")  # fmt: skip
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     """Load historical snapshots from CSV, JSON Lines or JSON files (each file all or nothing).
 
@@ -366,6 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
               hf-monitor status             # recent runs and their errors
               hf-monitor export --format csv > snapshots.csv
               hf-monitor report             # weekly Markdown + PNG + summary.json
+              hf-monitor trends             # every claim and share over all stored history
               hf-monitor demo               # offline: fake Hub → a full report
               hf-monitor init DIR           # a starter config.yaml and claims file in DIR
             """
@@ -408,6 +439,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--week", help="ISO week like 2026-W34 (default: the latest with data)")
     report.add_argument(
         "--out", type=Path, help="reports folder (default: reports.dir of the config)"
+    )
+    trends = _add(sub, "trends", cmd_trends)
+    trends.add_argument("--since", metavar="YYYY-MM[-DD]", help="start (default: all history)")
+    trends.add_argument(
+        "--every", choices=("week", "month"), default="week", help="period length (default week)"
+    )
+    trends.add_argument(
+        "--out", type=Path, help="folder to write (default: <reports dir>/trends of the config)"
     )
     imp = _add(sub, "import", cmd_import)
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")

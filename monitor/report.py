@@ -47,6 +47,9 @@ from .provenance import HUB, Provenance
 from .store import Store, derivatives, ecosystem, hub_ranks
 
 SCHEMA_VERSION = 1
+WEEK_FOLDER = re.compile(
+    r"\d{4}-W\d{2}"
+)  # a week's folder name; anything else in reports/ is not a week
 TREND_WEEKS = 6  # earlier weeks read for each claim's trend and for spikes and dips
 DRIVER_MIN_CHANGE = 0.05  # a family's 30-day change from which its main driver is named
 VERDICT_MARK = {
@@ -447,7 +450,7 @@ def _cell(text: str) -> str:
 
 def week_folder(out_dir: Path, label: str) -> Path:
     """The folder of one week; the label is checked so no path can leave `out_dir`."""
-    if not re.fullmatch(r"\d{4}-W\d{2}", label):
+    if not WEEK_FOLDER.fullmatch(label):
         raise UsageError(f"week {label!r} must look like 2026-W34")
     return out_dir / label
 
@@ -499,8 +502,11 @@ def render_charts(report: Report, frame: pd.DataFrame, config: Config, folder: P
 
 def write_index(out_dir: Path) -> Path:
     """`index.md`: every week with a summary.json, newest first, with its verdicts."""
+    from .trends_report import trends_index_section  # the trend report links itself here too
+
     rows = []
-    for path in sorted(out_dir.glob("*/summary.json"), reverse=True):
+    weeks = (p for p in out_dir.glob("*/summary.json") if WEEK_FOLDER.fullmatch(p.parent.name))
+    for path in sorted(weeks, reverse=True):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
@@ -515,6 +521,8 @@ def write_index(out_dir: Path) -> Path:
         )
     text = "# Weekly reports\n\nNewest first. Each week's folder has `report.md`, `summary.json` and the charts.\n\n"
     text += "| week | data as of | verdicts |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+    trends = trends_index_section(out_dir)
+    text += f"\n{trends}" if trends else ""
     index = out_dir / "index.md"
     index.write_text(text, encoding="utf-8")
     return index

@@ -470,6 +470,13 @@ class Store:
         frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
         return frame.drop(columns=["id"])
 
+    def runs_frame(self) -> pd.DataFrame:
+        """Every run's `id`, `kind` (collect, import, backfill, …), `source` and `status`."""
+        query = select(runs.c.id, runs.c.kind, runs.c.source, runs.c.status).order_by(runs.c.id)
+        with self.engine.connect() as conn:
+            rows = [tuple(row) for row in conn.execute(query)]
+        return pd.DataFrame(rows, columns=["id", "kind", "source", "status"])
+
     def latest_watched_time(self) -> datetime | None:
         """When the newest snapshot of a model stored with a family was taken."""
         query = (

@@ -1,0 +1,311 @@
+"""The trend report: `build_trends` computes, `write_trends` writes report.md, summary.json and
+the PNGs into one folder (default `<reports dir>/trends/`) and links it from `index.md`.
+
+`summary.json` is a documented contract for scripts (`schema_version` 1, `kind: trends`; see
+README). The Markdown answers first — each claim at the article's date, now, and when it
+changed — then the timeline, shares and ranks, others' figures and the data's quality.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .analysis import classify_frame
+from .claims import Claim, load_claims
+from .config import Config
+from .errors import NoDataError
+from .references import Comparison, compare_points, load_reference_points
+from .store import Store
+from .trends import (
+    ClaimHistory,
+    Every,
+    KindSpan,
+    PeriodResult,
+    RankChange,
+    claim_histories,
+    describe_period,
+    judge_periods,
+    kind_spans,
+    period_of,
+    periods_between,
+    rank_changes,
+)
+
+SCHEMA_VERSION = 1
+TRENDS_DIR = "trends"
+INDEX_START = "<!-- trends -->"
+INDEX_END = "<!-- /trends -->"
+
+
+@dataclass(frozen=True)
+class Trends:
+    every: Every
+    results: list[PeriodResult]
+    histories: list[ClaimHistory]
+    family_changes: list[RankChange]
+    origin_changes: list[RankChange]
+    comparisons: list[Comparison]
+    spans: list[KindSpan]
+    labels: dict[str, str]
+    origins: dict[str, str]  # family id → origin
+
+    @property
+    def judged(self) -> list[PeriodResult]:
+        return [r for r in self.results if not r.empty]
+
+    @property
+    def as_of(self) -> datetime:
+        latest = self.judged[-1].data.as_of
+        assert latest is not None
+        return latest
+
+
+def load_frame(store: Store, config: Config, since: date | None) -> pd.DataFrame:
+    """Every stored snapshot from `since`, classified, with its run's kind and source."""
+    start = None if since is None else datetime(since.year, since.month, since.day, tzinfo=UTC)
+    frame = classify_frame(store.snapshots_frame(since=start), config)  # with run_kind
+    runs = store.runs_frame().set_index("id")
+    frame["run_source"] = frame["run_id"].map(runs["source"]).map(_short_source)
+    frame["run_status"] = frame["run_id"].map(runs["status"])
+    return frame
+
+
+def _short_source(source: object) -> str | None:
+    """A file's name without its folders; endpoints and data sets as they are."""
+    if not isinstance(source, str):
+        return None
+    return source if "://" in source else Path(source).name
+
+
+def build_trends(
+    frame: pd.DataFrame, config: Config, claims: tuple[Claim, ...], every: Every
+) -> Trends:
+    watched = frame[frame["family"].notna()]
+    if watched.empty:
+        raise NoDataError(
+            "no snapshots of watched models in that span: run `hf-monitor collect`, "
+            "`hf-monitor import FILE` or `hf-monitor backfill` first"
+        )
+    first = watched["observed_at"].min().date()
+    last = watched["observed_at"].max().date()
+    periods = periods_between(first, last, every)
+    labels = {f.id: f.label for f in config.families}
+    results = judge_periods(frame, claims, labels, periods)
+    return Trends(
+        every=every,
+        results=results,
+        histories=claim_histories(results, claims),
+        family_changes=rank_changes(results, "family"),
+        origin_changes=rank_changes(results, "origin"),
+        comparisons=compare_points(load_reference_points(), results, labels),
+        spans=kind_spans(frame),
+        labels=labels,
+        origins={f.id: f.origin for f in config.families},
+    )
+
+
+def report_trends(
+    store: Store, config: Config, since: date | None, every: Every, out_dir: Path
+) -> tuple[Trends, Path]:
+    """Build and write the trend report; returns it and its folder."""
+    claims = load_claims(config.claims_path(), config)
+    if since is not None:  # whole periods only: a week judged on its last days would mislead
+        since = period_of(since, every).start.date()
+    trends = build_trends(load_frame(store, config, since), config, claims, every)
+    return trends, write_trends(trends, config, out_dir)
+
+
+def write_trends(trends: Trends, config: Config, folder: Path) -> Path:
+    from .trends_charts import render_trend_charts
+    from .trends_markdown import render_trends_markdown
+
+    folder.mkdir(parents=True, exist_ok=True)
+    charts = render_trend_charts(trends, config, folder)
+    (folder / "summary.json").write_text(
+        json.dumps(trends_summary(trends), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (folder / "report.md").write_text(
+        render_trends_markdown(trends, [p.name for p in charts]), encoding="utf-8"
+    )
+    return folder
+
+
+# --- summary.json -----------------------------------------------------------------------------
+
+
+def trends_summary(trends: Trends) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "trends",
+        "every": trends.every,
+        "first_period": trends.results[0].period.label,
+        "last_period": trends.results[-1].period.label,
+        "as_of": _iso(trends.as_of),
+        "claims": [_history(h) for h in trends.histories],
+        "periods": [_period(r) for r in trends.results],
+        "rank_changes": [_rank_change(c) for c in trends.family_changes + trends.origin_changes],
+        "reference_points": [_comparison(c) for c in trends.comparisons],
+        "data_sources": [
+            {"kind": s.kind, "first": _iso(s.first), "last": _iso(s.last), "snapshots": s.snapshots}
+            for s in trends.spans
+        ],
+    }
+
+
+def _history(h: ClaimHistory) -> dict[str, Any]:
+    return {
+        "id": h.claim.id,
+        "statement": h.claim.statement,
+        "metric": h.claim.metric,
+        "threshold": h.claim.threshold,
+        "article_date": str(h.claim.source.date),
+        "at_article": {
+            "verdict": h.article_verdict,
+            "periods": [_judged(j) for j in h.at_article],
+        },
+        "earliest_judged": None if h.earliest is None else _judged(h.earliest),
+        "now": None if h.now is None else _judged(h.now),
+        "changes": [
+            {
+                "period": c.after.period.label,
+                "previous_period": c.before.period.label,
+                "from": c.before.outcome.verdict,
+                "to": c.after.outcome.verdict,
+                "value_before": _round(c.before.outcome.value),
+                "value_after": _round(c.after.outcome.value),
+                "sources_changed": c.sources_changed,
+            }
+            for c in h.changes
+        ],
+    }
+
+
+def _judged(j: Any) -> dict[str, Any]:
+    return {
+        "period": j.period.label,
+        "verdict": j.outcome.verdict,
+        "value": _round(j.outcome.value),
+        "explanation": j.outcome.explanation,
+    }
+
+
+def _period(r: PeriodResult) -> dict[str, Any]:
+    def groups(table: pd.DataFrame, key: str) -> list[dict[str, Any]]:
+        if table.empty:
+            return []
+        ordered = table.sort_values(["rank_downloads_30d"])
+        return [
+            {
+                key: str(index),
+                "models": int(row["models"]),
+                "downloads_30d": int(row["downloads_30d"]),
+                "share_downloads_30d": _round(row["share_downloads_30d"]),
+                "rank_downloads_30d": int(row["rank_downloads_30d"]),
+            }
+            for index, row in ordered.iterrows()
+        ]
+
+    return {
+        "period": r.period.label,
+        "start": r.period.start.date().isoformat(),
+        "end": r.period.end.date().isoformat(),
+        "as_of": None if r.data.as_of is None else _iso(r.data.as_of),
+        "models": len(r.data.latest),
+        "days_with_data": r.days_with_data,
+        "missing_days": r.missing_days,
+        "stale_days": [d.isoformat() for d in r.stale_days],
+        "partial_runs": r.partial_runs,
+        "run_kinds": list(r.kinds),
+        "sources": list(r.sources),
+        "families": groups(r.families, "id"),
+        "origins": groups(r.origins, "origin"),
+        "claims": [
+            {"id": cid, "verdict": o.verdict, "value": _round(o.value)}
+            for cid, o in r.outcomes.items()
+        ],
+    }
+
+
+def _rank_change(c: RankChange) -> dict[str, Any]:
+    return {
+        "by": c.by,
+        "winner": c.winner,
+        "loser": c.loser,
+        "period": c.after.label,
+        "previous_period": c.before.label,
+        "winner_share": [_round(v) for v in c.winner_shares],
+        "loser_share": [_round(v) for v in c.loser_shares],
+        "sources_changed": c.sources_changed,
+        "held": c.held,
+        "reversed_in": None if c.reversed_in is None else c.reversed_in.label,
+    }
+
+
+def _comparison(c: Comparison) -> dict[str, Any]:
+    p = c.point
+    return {
+        "date": p.day.isoformat(),
+        "published_as": p.published_as,
+        "figure": p.figure,
+        "metric": p.metric,
+        "scope": p.scope,
+        "comparable": p.comparable,
+        "ours": c.ours,
+        "agrees": c.agrees,
+        "source": p.source,
+        "reliability": p.reliability,
+    }
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None or value != value else round(float(value), digits)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def period_name(label: str, results: list[PeriodResult]) -> str:
+    for r in results:
+        if r.period.label == label:
+            return describe_period(r.period)
+    return label
+
+
+# --- index.md -------------------------------------------------------------------------------
+
+
+def trends_index_section(reports_dir: Path) -> str:
+    """The lines `index.md` should carry for the trend report in `reports_dir/trends/` ('' if
+    there is none): for `report.write_index` to append, and for `link_trends` meanwhile."""
+    path = reports_dir / TRENDS_DIR / "summary.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return ""
+    as_of = datetime.strptime(data["as_of"], "%Y-%m-%dT%H:%M:%SZ")  # as the week rows show it
+    return (
+        f"{INDEX_START}\n## Long-range trends\n\n"
+        f"[Every claim, share and rank from {data['first_period']} to {data['last_period']}]"
+        f"({TRENDS_DIR}/report.md) — one row per {data['every']}, data as of "
+        f"{as_of:%Y-%m-%d %H:%M} UTC.\n{INDEX_END}\n"
+    )
+
+
+def link_trends(reports_dir: Path) -> Path:
+    """Put (or refresh) the trend report's link at the end of `reports_dir/index.md`."""
+    index = reports_dir / "index.md"
+    text = index.read_text(encoding="utf-8") if index.exists() else "# Reports\n"
+    if INDEX_START in text:
+        head, _, rest = text.partition(INDEX_START)
+        _, _, tail = rest.partition(INDEX_END + "\n")
+        text = head + tail
+    section = trends_index_section(reports_dir)
+    index.write_text(text.rstrip("\n") + "\n\n" + section if section else text, encoding="utf-8")
+    return index

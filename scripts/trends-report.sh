@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Rebuild the example trend report in reports/trends/ from real recorded Hub data.
+# Usage: PATH=.venv/bin:$PATH scripts/trends-report.sh
+# The recorded CSVs in ../shared/real-data (Feb–Oct 2026: three public collectors plus a few
+# spot readings) are imported unchanged into a scratch database, so your own data/monitor.db
+# is untouched; the report starts in February 2026 (one earlier spot reading is left out).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared="../shared/real-data"
+if ! compgen -G "$shared/*/*.csv" > /dev/null; then
+  echo "trends-report.sh: no recorded data in $shared (it lives next to this repository)" >&2
+  exit 1
+fi
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+# The two lists ranked by trending score (park-onezero, silverheart) are left out: they hold a
+# few of a family's models, chosen by recent likes, and a week's cross-section takes each
+# author from its latest capture, so a trending list read at night would stand in for the
+# day's top-300 by downloads.
+files=()
+for file in "$shared"/*/*.csv; do
+  case "$file" in
+    *park-onezero*|*silverheart*) ;;
+    *) files+=("$file") ;;
+  esac
+done
+hf-monitor --storage "sqlite:///$scratch/example.db" import "${files[@]}" > /dev/null
+hf-monitor --storage "sqlite:///$scratch/example.db" trends --since 2026-02
