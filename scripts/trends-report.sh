@@ -13,14 +13,14 @@ if ! compgen -G "$shared/*/*.csv" > /dev/null; then
 fi
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-# The two lists ranked by trending score (park-onezero, silverheart) are left out: they hold a
-# few of a family's models, chosen by recent likes, and a week's cross-section takes each
-# author from its latest capture, so a trending list read at night would stand in for the
-# day's top-300 by downloads.
+# Left out: the two lists ranked by trending score (park-onezero, silverheart) and the
+# hand-transcribed top 62 *by likes* of 2026-10-10. They hold the models people liked lately,
+# not a family's downloaded models, so a week resting on them alone would judge "most used" by
+# a list that was never about downloads (that October week made Qwen #4 behind DeepSeek).
 files=()
 for file in "$shared"/*/*.csv; do
   case "$file" in
-    *park-onezero*|*silverheart*) ;;
+    *park-onezero*|*silverheart*|*top62_by_likes*) ;;
     *) files+=("$file") ;;
   esac
 done
