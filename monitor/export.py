@@ -30,6 +30,7 @@ COLUMNS = [
     "downloads_all_time",
     "likes",
     "trending_score",
+    "source",  # the kind of run that stored the snapshot: collect, import or backfill
 ]
 
 
@@ -37,6 +38,7 @@ def export_frame(store: Store, config: Config, table: str = "snapshots") -> pd.D
     """One stored table, oldest first; snapshots one row per model and observation."""
     if table == "snapshots":
         frame = classify_frame(store.snapshots_frame(), config)
+        frame["source"] = frame["run_kind"]
         return frame[COLUMNS].reset_index(drop=True)
     if table not in TABLES:
         raise UsageError(f"unknown table {table!r} (choose {', '.join(TABLES)})")

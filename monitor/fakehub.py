@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from .fakedataset import FakeDataset, answer_dataset, load_dataset_folder
+
 MAX_PAGE_SIZE = 1000
 WINDOW_SECONDS = 300
 ANONYMOUS_QUOTA = 500
@@ -134,6 +136,9 @@ class FakeHubState:
     _by_author: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _by_tag: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     authorized_requests: int = 0  # requests that carried a token
+    datasets: dict[str, FakeDataset] = field(
+        default_factory=dict
+    )  # repo id → dataset (fakedataset)
 
     def set_models(self, models: list[dict[str, Any]]) -> None:
         with self.lock:
@@ -222,6 +227,15 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_HEAD(self) -> None:
+        self._answer("HEAD")
+
+    def do_POST(self) -> None:
+        self._answer("POST")
+
+    def _answer(self, method: str) -> None:
         split = urlsplit(self.path)
         query = parse_qs(split.query, keep_blank_values=True)
         with self.state.lock:
@@ -239,6 +253,10 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.state.take_fault(self.path)
         if fault is not None and self._apply_fault(fault):
             return
+        if "/datasets/" in path and answer_dataset(self, method, path, split.query):
+            return
+        if method == "POST":
+            self.read_body()
         if path == "/api/models":
             self._list_models(query)
         elif path.startswith("/api/models/"):
@@ -379,6 +397,20 @@ class _Handler(BaseHTTPRequestHandler):
             "RateLimit": f'"api";r={max(remaining, 0)};t={reset}',
             "RateLimit-Policy": f'"fixed window";"api";q={quota};w={self.state.window_seconds:g}',
         }
+
+    def read_body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _send_head(
+        self, status: int, length: int, content_type: str, headers: dict[str, str]
+    ) -> None:
+        """The headers a GET would send, without the body."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(length))
+        for name, value in {**self._rate_limit_headers(), **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
 
     def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         payload = json.dumps(body, separators=(",", ":")).encode()
@@ -663,8 +695,12 @@ def main() -> None:
     except OSError as exc:  # most often the port is taken, e.g. by a fake Hub started earlier
         parser.exit(2, f"{parser.prog}: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}"
                     " (another process uses it? choose another with --port)\n")  # fmt: skip
+    history = load_dataset_folder()
+    hub.state.datasets[history.repo_id] = history
     print(f"fake Hub serving {len(days[day])} models as of {day} at {hub.url}  (Ctrl-C stops)")
+    print(f"  and the dataset {history.repo_id}@{history.sha[:10]} (history for backfill)")
     print(f"  HF_ENDPOINT={hub.url} hf-monitor collect")
+    print(f"  HF_ENDPOINT={hub.url} hf-monitor backfill")
     try:
         while True:
             time.sleep(3600)

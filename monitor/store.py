@@ -59,8 +59,9 @@ runs = Table(
     "runs",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("kind", String(16), nullable=False),  # collect | import
-    Column("source", Text, nullable=False),  # Hub endpoint or imported file name
+    Column("kind", String(16), nullable=False),  # collect | import | backfill
+    # Hub endpoint, imported file name, or hf://datasets/<repo>@<sha> for a backfill
+    Column("source", Text, nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
     Column("status", String(16), nullable=False),  # running | ok | partial | failed
@@ -169,6 +170,21 @@ ecosystem = Table(
 )
 
 
+# --- backfill (migration 3) --------------------------------------------------------------------
+# One row per source file stored whole, at one dataset revision: what a re-run skips.
+
+backfill_files = Table(
+    "backfill_files",
+    metadata,
+    Column("path", String(200), primary_key=True),  # e.g. series/2025-03.parquet
+    Column("revision", String(64), primary_key=True),  # the dataset's commit sha
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("rows", Integer, nullable=False),  # snapshots the file gave (before live data won)
+    Column("added", Integer, nullable=False),  # snapshots actually stored
+    Column("done_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def _m001_initial(conn: Connection) -> None:
     for table in (runs, run_errors, models, snapshots, imports):
         table.create(conn, checkfirst=True)
@@ -179,10 +195,15 @@ def _m002_hub_context(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _m003_backfill(conn: Connection) -> None:
+    backfill_files.create(conn, checkfirst=True)
+
+
 # Numbered, recorded, append-only. Each runs in the same transaction as its bookkeeping row.
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "initial", _m001_initial),
     (2, "hub context: ranks, derivatives, ecosystem", _m002_hub_context),
+    (3, "backfill: source files done per dataset revision", _m003_backfill),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -336,6 +357,29 @@ class Store:
             )
             return added
 
+    def close_run(
+        self,
+        run_id: int,
+        *,
+        finished_at: datetime,
+        status: str,
+        models: int,
+        requests: int,
+        errors: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """Final status of a run whose data was written in several transactions (a backfill)."""
+        with self.engine.begin() as conn:
+            if errors:
+                conn.execute(
+                    run_errors.insert(),
+                    [{"run_id": run_id, "selector": s, "error": e} for s, e in errors],
+                )
+            conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id)
+                .values(finished_at=finished_at, status=status, models=models, requests=requests)
+            )
+
     def recent_runs(self, limit: int = 10) -> list[RunRecord]:
         return self._runs(select(runs).order_by(runs.c.id.desc()).limit(limit))
 
@@ -416,6 +460,55 @@ class Store:
         conn.execute(
             imports.insert().values(sha256=sha256, file_name=file_name, run_id=run_id, rows=rows)
         )
+
+    # --- backfill -------------------------------------------------------------------------
+
+    def backfilled_files(self, revision: str) -> set[str]:
+        """Source files already stored whole at this dataset revision."""
+        query = select(backfill_files.c.path).where(backfill_files.c.revision == revision)
+        with self.engine.connect() as conn:
+            return set(conn.execute(query).scalars())
+
+    def observed_days(self, since: datetime, until: datetime) -> set[tuple[str, date]]:
+        """(model, UTC day) pairs in [`since`, `until`) with a snapshot not from a backfill."""
+        query = (
+            select(snapshots.c.model_id, snapshots.c.observed_at)
+            .join(runs, runs.c.id == snapshots.c.run_id)
+            .where(
+                runs.c.kind != "backfill",
+                snapshots.c.observed_at >= since,
+                snapshots.c.observed_at < until,
+            )
+        )
+        with self.engine.connect() as conn:
+            return {(model, utc(at).date()) for model, at in conn.execute(query)}
+
+    def save_backfill_file(
+        self,
+        run_id: int,
+        *,
+        path: str,
+        revision: str,
+        model_rows: Sequence[ModelRow],
+        snapshot_rows: Sequence[SnapshotRow],
+        rows: int,
+        done_at: datetime,
+    ) -> int:
+        """One source file's snapshots and its done-record in one transaction; return new rows."""
+        with self.engine.begin() as conn:
+            self._upsert_models(conn, model_rows, _seen_times(snapshot_rows))
+            added = _insert_snapshots(conn, run_id, snapshot_rows)
+            conn.execute(
+                backfill_files.insert().values(
+                    path=path,
+                    revision=revision,
+                    run_id=run_id,
+                    rows=rows,
+                    added=added,
+                    done_at=done_at,
+                )
+            )
+            return added
 
     # --- reads for analysis and export ----------------------------------------------------
 

@@ -241,11 +241,12 @@ def test_cli_collect_then_models_status_export(
         and row["downloads_all_time"] == r1["downloadsAllTime"]
     )
     assert row["observed_at"].endswith("Z")
+    assert row["source"] == "collect"
 
     assert main(["export"]) == 0
     csv_lines = capsys.readouterr().out.splitlines()
     assert csv_lines[0] == (
-        "observed_at,model_id,author,family,origin,downloads_30d,downloads_all_time,likes,trending_score"
+        "observed_at,model_id,author,family,origin,downloads_30d,downloads_all_time,likes,trending_score,source"
     )
     assert len(csv_lines) == n + 1
 

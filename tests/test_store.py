@@ -28,13 +28,17 @@ def test_schema_and_recorded_migrations(url: str) -> None:
     names = set(inspect(store.engine).get_table_names())
     assert names == {
         "schema_migrations", "runs", "run_errors", "models", "snapshots", "imports",
-        "hub_ranks", "derivatives", "ecosystem",
+        "hub_ranks", "derivatives", "ecosystem", "backfill_files",
     }  # fmt: skip
     with store.engine.connect() as conn:
         versions = conn.execute(
             select(tables.schema_migrations.c.version, tables.schema_migrations.c.name)
         ).all()
-    assert versions == [(1, "initial"), (2, "hub context: ranks, derivatives, ecosystem")]
+    assert versions == [
+        (1, "initial"),
+        (2, "hub context: ranks, derivatives, ecosystem"),
+        (3, "backfill: source files done per dataset revision"),
+    ]
     columns = [c["name"] for c in inspect(store.engine).get_columns("snapshots")]
     assert columns == [
         "id",
@@ -48,7 +52,7 @@ def test_schema_and_recorded_migrations(url: str) -> None:
     ]
     open_store(url)  # reopening applies nothing twice
     with store.engine.connect() as conn:
-        assert conn.execute(select(tables.schema_migrations)).all().__len__() == 2
+        assert conn.execute(select(tables.schema_migrations)).all().__len__() == 3
 
 
 def test_an_older_database_is_migrated_with_its_data(
