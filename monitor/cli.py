@@ -333,6 +333,49 @@ def _import_all(files: list[Path], store: Store, config: Config, hub_top: int | 
     return 1 if failed else 0
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Store the watched models' daily history since 2024-07-29 from a public Hub data set.
+
+    Reads modelpulse/model-pulse-data at one pinned revision (its commit sha, stored as the
+    run's source): only the row groups that can hold watched models, only the days the data
+    set does not flag as bad. Days that already have a live snapshot are left alone. Each
+    month is stored whole; re-running adds only what is missing, and a killed run resumes.
+
+    Example:
+      hf-monitor backfill                       # everything since 2024-07-29
+      hf-monitor backfill --since 2025-01       # a shorter span
+      hf-monitor backfill --revision 3f2a…      # a given revision of the data set
+      HF_ENDPOINT=http://127.0.0.1:8765 hf-monitor backfill   # against `python -m monitor.fakehub`
+    """
+    from .backfill import parse_since, run_backfill
+    from .hub import build_hub
+    from .lock import writer_lock
+
+    since = parse_since(args.since)
+    config, store = _open(args)
+    hub = build_hub(config.hub_endpoint(), timeout=config.settings.hub.timeout, page_size=1000)
+    with writer_lock(config.storage_url(), "backfill"):
+        result = run_backfill(
+            config,
+            store,
+            hub,
+            now=lambda: datetime.now(UTC),
+            since=since,
+            revision=args.revision,
+            progress=sys.stderr.isatty(),
+        )
+    if result.run_id is None:
+        print(f"nothing to do: {result.already_done} months already stored ({result.source})")
+        return 0
+    print(
+        f"backfill run {result.run_id}: {result.status} — {len(result.months)} months "
+        f"({result.already_done} already stored), {result.new_snapshots} new snapshots, "
+        f"{len(result.models)} models, {result.bytes_read / 1e6:.1f} MB read of "
+        f"{result.bytes_total / 1e6:.1f} MB ({result.source})"
+    )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Offline demo: a fake Hub replays real recorded numbers over 16 days; a full report follows.
 
@@ -396,6 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
               hf-monitor status             # recent runs and their errors
               hf-monitor export --format csv > snapshots.csv
               hf-monitor report             # weekly Markdown + PNG + summary.json
+              hf-monitor backfill           # daily history since 2024 from a public data set
               hf-monitor trends             # every claim and share over all stored history
               hf-monitor demo               # offline: fake Hub → a full report
               hf-monitor init DIR           # a starter config.yaml and claims file in DIR
@@ -455,6 +499,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="the files hold the Hub's N most downloaded models at each capture: store their ranks",
+    )
+    backfill = _add(sub, "backfill", cmd_backfill)
+    backfill.add_argument(
+        "--since", metavar="DATE", help="first day (YYYY-MM-DD) or month (YYYY-MM) to store"
+    )
+    backfill.add_argument(
+        "--revision", metavar="SHA", help="revision of the data set (default: its latest commit)"
     )
     demo = _add(sub, "demo", cmd_demo)
     demo.add_argument(

@@ -41,3 +41,9 @@ class NoDataError(MonitorError):
     """There is nothing stored to report on (yet)."""
 
     exit_code = 1
+
+
+class SourceError(MonitorError):
+    """A public data set a backfill reads is unreachable, missing, or not shaped as expected."""
+
+    exit_code = 1

@@ -26,13 +26,14 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
-from huggingface_hub import constants, is_offline_mode
+from huggingface_hub import constants, is_offline_mode, set_client_factory
 from huggingface_hub.utils import (
     HfHubHTTPError,
     HFValidationError,
@@ -47,6 +48,9 @@ from huggingface_hub.utils import (
 from . import __version__
 from .bounded import get_bounded, new_client
 from .errors import ConfigError, MonitorError
+
+if TYPE_CHECKING:
+    from huggingface_hub import HfFileSystem
 
 # Without this the library's first request is a hidden lookup on the public Hub (agent
 # detection for telemetry), which a monitoring job neither needs nor wants to spend rate
@@ -383,6 +387,44 @@ class Hub:
         if model is None:
             raise ValueError("the Hub's answer has no usable model id")
         return model
+
+    def resolve_dataset(self, repo_id: str, revision: str | None = None) -> str:
+        """The commit sha that a dataset repository's `revision` (default: main) points at.
+
+        Call inside `library_calls()`."""
+        from huggingface_hub import HfApi  # a backfill's only: collects start faster without
+
+        api = HfApi(endpoint=self.endpoint, library_name=LIBRARY_NAME, library_version=__version__)
+        sha = api.dataset_info(repo_id, revision=revision, timeout=self.timeout).sha
+        if not sha:
+            raise MalformedAnswer(f"the Hub gave no commit sha for {repo_id}")
+        return sha
+
+    def dataset_files(self) -> HfFileSystem:
+        """Files of dataset repositories as `datasets/<repo>@<sha>/<path>`, read by range.
+
+        A fresh instance each time: the library caches instances and their folder listings,
+        which would outlive a run (and a test's fake Hub). Use it inside `library_calls()`.
+        """
+        from huggingface_hub import HfFileSystem  # imports fsspec: a backfill's only
+
+        return HfFileSystem(endpoint=self.endpoint, skip_instance_cache=True)
+
+    @contextmanager
+    def library_calls(self) -> Iterator[None]:
+        """For the block, the library's own calls (`HfApi`, `HfFileSystem`) go through a client
+        with this Hub's read timeout and request counters.
+
+        The library's client is process-wide, so this is for one-shot commands (backfill), not
+        for the daemon; afterwards a plain client like the library's default is put back.
+        """
+        set_client_factory(
+            lambda: new_client(self.timeout, self.log.on_request, self.log.on_response)
+        )
+        try:
+            yield
+        finally:
+            set_client_factory(lambda: httpx2.Client(follow_redirects=True, timeout=None))
 
     def _list(self, params: dict[str, Any], limit: int | None = None) -> tuple[list[HubModel], int]:
         """A listing read page by page along its `Link` headers, to the end or to `limit` items.

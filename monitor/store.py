@@ -491,23 +491,24 @@ class Store:
         revision: str,
         model_rows: Sequence[ModelRow],
         snapshot_rows: Sequence[SnapshotRow],
-        rows: int,
-        done_at: datetime,
+        done_at: datetime | None,
     ) -> int:
-        """One source file's snapshots and its done-record in one transaction; return new rows."""
+        """One source file's snapshots and (with `done_at`: the file was read whole) its
+        done-record, in one transaction; return how many snapshots were new."""
         with self.engine.begin() as conn:
             self._upsert_models(conn, model_rows, _seen_times(snapshot_rows))
             added = _insert_snapshots(conn, run_id, snapshot_rows)
-            conn.execute(
-                backfill_files.insert().values(
-                    path=path,
-                    revision=revision,
-                    run_id=run_id,
-                    rows=rows,
-                    added=added,
-                    done_at=done_at,
+            if done_at is not None:
+                conn.execute(
+                    backfill_files.insert().values(
+                        path=path,
+                        revision=revision,
+                        run_id=run_id,
+                        rows=len(snapshot_rows),
+                        added=added,
+                        done_at=done_at,
+                    )
                 )
-            )
             return added
 
     # --- reads for analysis and export ----------------------------------------------------

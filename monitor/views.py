@@ -131,6 +131,10 @@ def render_status(
         text += "No successful collect among these runs.\n"
     if good_days is not None and first_collect is not None:
         text += _gap_lines(good_days, first_collect.date(), now, days)
+    backfills = [r for r in runs if r.kind == "backfill"]
+    if backfills:
+        latest = backfills[0]
+        text += f"Latest backfill: run {latest.id} ({latest.status}) from {latest.source}\n"
     if busy:
         text += "A run is in progress right now.\n"
     return text + _next_lines(next_runs)
