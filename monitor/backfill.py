@@ -7,7 +7,7 @@ Design decisions (the facts behind them are in ../shared/history/SOURCES.md):
   `hf://datasets/modelpulse/model-pulse-data@<sha>`.
 * **Read only what is needed.** Per monthly file: the 8-byte tail, the footer, then only the
   row groups whose `id` statistics can hold a watched id (per author `id >= "Qwen/"` and
-  `< "Qwen0"`, `0` being the character after `/`), five columns, through a 32 KiB read-ahead.
+  `< "Qwen0"`, `0` being the character after `/`), five columns, with an 8 KiB read-ahead.
 * **Clean as the source's metadata says.** Days in `skip_days`, `partial` and `rollback` of
   `meta.json` are dropped; old ids in `renames.parquet` become their new id; (id, day) is kept
   once (the row under the model's current id first, else the first in the file); `dl_all`
@@ -45,7 +45,9 @@ ALL_TIME_SINCE = date(2025, 2, 27)  # the Hub's `downloadsAllTime` exists from t
 LATE_CAPTURES_SINCE = date(2025, 7, 9)
 EARLY_CAPTURE = time(23, 40)
 LATE_CAPTURE = time(13, 30)
-READ_AHEAD = 32 * 1024
+# Small: pyarrow already merges a row group's column chunks into one request (pre_buffer), so
+# read-ahead only pads each request; fsspec's default would fetch 5 MB blocks.
+READ_AHEAD = 8 * 1024
 SERIES = re.compile(r"series/(\d{4})-(\d{2})\.parquet$")
 # Expected columns of series/*.parquet: name → accepted Arrow type names.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -414,6 +416,9 @@ def _call(hub: Hub, read: Callable[[], Any], what: str) -> Any:
     except (EntryNotFoundError, FileNotFoundError):
         raise SourceError(f"{what}: no such file at this revision") from None
     except HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else None
+        if status in (401, 404):  # the Hub answers 401 for a missing repository without a token
+            raise SourceError(f"{what}: not found at {hub.endpoint} (missing or private)") from None
         raise SourceError(f"{what}: {describe_hub_error(exc)} from {hub.endpoint}") from None
     except OSError as exc:  # includes connection failures that fsspec wraps
         raise SourceError(f"{what}: cannot reach {hub.endpoint} ({_line(exc)})") from None

@@ -56,7 +56,7 @@ def export_frame(store: Store, config: Config, table: str = "snapshots") -> pd.D
 
 
 def write_export(
-    frame: pd.DataFrame, fmt: str, out: Path | None, stdout: TextIO = sys.stdout
+    frame: pd.DataFrame, fmt: str, out: Path | None, stdout: TextIO | None = None
 ) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r} (choose {', '.join(FORMATS)})")
@@ -78,6 +78,7 @@ def write_export(
         frame.to_json(buffer, orient="records", lines=True, force_ascii=False)
     text = buffer.getvalue()
     if out is None:
-        stdout.write(text)
+        # sys.stdout looked up now, not at import: it may have been replaced since (tests)
+        (stdout or sys.stdout).write(text)
     else:
         out.write_text(text, encoding="utf-8")
