@@ -441,3 +441,29 @@ def _parquet(rows: list[tuple]) -> bytes:
     sink = io.BytesIO()
     pq.write_table(table, sink, row_group_size=200)
     return sink.getvalue()
+
+
+# --- the fake Hub's dataset endpoints, through the library's own calls -----------------------
+
+
+def test_fake_dataset_answers_the_library(
+    hub: FakeHub, dataset: FakeDataset, tmp_path: Path
+) -> None:
+    from huggingface_hub import HfApi, hf_hub_download
+
+    api = HfApi(endpoint=hub.url)
+    assert api.dataset_info(DATASET).sha == dataset.sha
+    tree = {e.path for e in api.list_repo_tree(DATASET, repo_type="dataset", revision=dataset.sha)}
+    assert tree == {"series", "meta.json", "renames.parquet"}
+    [info] = api.get_paths_info(DATASET, ["meta.json"], repo_type="dataset", revision=dataset.sha)
+    assert info.size == len(dataset.files["meta.json"])
+    path = hf_hub_download(
+        DATASET,
+        "renames.parquet",
+        repo_type="dataset",
+        revision=dataset.sha,
+        cache_dir=tmp_path,
+        endpoint=hub.url,
+    )
+    assert Path(path).read_bytes() == dataset.files["renames.parquet"]
+    assert pq.read_table(path).to_pylist()[0]["old"] == "THUDM/chatglm3-6b"
