@@ -122,6 +122,7 @@ def run_backfill(
     progress: bool = False,
 ) -> BackfillResult:
     """Store the watched models' daily history, one whole month per transaction."""
+    _require_pyarrow()
     sha = _call(hub, lambda: hub.resolve_dataset(DATASET, revision), f"dataset {DATASET}")
     root = f"datasets/{DATASET}@{sha}"
     result = BackfillResult(source_url(sha))
@@ -170,6 +171,16 @@ def run_backfill(
         bar.close()
     _close(store, result, hub, now(), [])
     return result
+
+
+def _require_pyarrow() -> None:
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "backfill reads Parquet files and needs pyarrow: "
+            "pip install 'hf-popularity-monitor[parquet]'"
+        ) from None
 
 
 def _whole(month: MonthFile, since: date | None) -> bool:
