@@ -18,7 +18,8 @@ Design decisions (the facts behind them are in ../shared/history/SOURCES.md):
 * **Live data wins.** A (model, UTC day) that already has a snapshot from a collect or an
   import is left alone.
 * **Whole months.** Each monthly file is stored in one transaction together with a record of
-  (file, revision); a re-run skips recorded files, and a killed run leaves whole months only.
+  (file, revision, blob id); a re-run skips recorded files — at a new revision too when the
+  file's content is unchanged — and a killed run leaves whole months only.
   A file read from `--since` in its middle is not recorded, so a later, longer run completes it.
 """
 
@@ -72,6 +73,7 @@ class MonthFile:
     path: str  # series/YYYY-MM.parquet
     month: date  # its first day
     size: int
+    blob_id: str | None = None  # git blob id from the tree listing
 
 
 @dataclass
@@ -129,8 +131,14 @@ def run_backfill(
     fs = hub.dataset_files()
     files = fetch_month_files(hub, fs, root)
     wanted = [f for f in files if since is None or f.month >= since.replace(day=1)]
-    done = store.backfilled_files(sha)
-    pending = [f for f in wanted if f.path not in done]
+    done = store.backfilled_files()
+    # A file stored at this revision, or the same content (blob id) at another one, is done:
+    # a daily new revision then costs only the files that changed.
+    done_here = {path for path, rev, _ in done if rev == sha}
+    same_content = {(path, blob) for path, _, blob in done if blob}
+    pending = [
+        f for f in wanted if f.path not in done_here and (f.path, f.blob_id) not in same_content
+    ]
     result.already_done = len(wanted) - len(pending)
     if not pending:
         return result
@@ -151,6 +159,7 @@ def run_backfill(
                 result.run_id,
                 path=month.path,
                 revision=sha,
+                blob_id=month.blob_id,
                 model_rows=models,
                 snapshot_rows=rows,
                 done_at=now() if _whole(month, since) else None,
@@ -214,7 +223,8 @@ def fetch_month_files(hub: Hub, fs: Any, root: str) -> list[MonthFile]:
         match = SERIES.fullmatch(path)
         if match and entry.get("type") == "file":
             month = date(int(match.group(1)), int(match.group(2)), 1)
-            files.append(MonthFile(path, month, int(entry.get("size") or 0)))
+            size = int(entry.get("size") or 0)
+            files.append(MonthFile(path, month, size, entry.get("blob_id")))
     if not files:
         raise SourceError(f"{DATASET}: no series/YYYY-MM.parquet files at this revision")
     return sorted(files, key=lambda f: f.month)

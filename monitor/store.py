@@ -178,8 +178,9 @@ backfill_files = Table(
     metadata,
     Column("path", String(200), primary_key=True),  # e.g. series/2025-03.parquet
     Column("revision", String(64), primary_key=True),  # the dataset's commit sha
+    Column("blob_id", String(64)),  # the file's git blob id: unchanged files at a new sha
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
-    Column("rows", Integer, nullable=False),  # snapshots the file gave (before live data won)
+    Column("rows", Integer, nullable=False),  # watched snapshots the file gave in that run
     Column("added", Integer, nullable=False),  # snapshots actually stored
     Column("done_at", DateTime(timezone=True), nullable=False),
 )
@@ -463,11 +464,12 @@ class Store:
 
     # --- backfill -------------------------------------------------------------------------
 
-    def backfilled_files(self, revision: str) -> set[str]:
-        """Source files already stored whole at this dataset revision."""
-        query = select(backfill_files.c.path).where(backfill_files.c.revision == revision)
+    def backfilled_files(self) -> set[tuple[str, str, str | None]]:
+        """(path, revision, blob id) of every source file stored whole."""
+        c = backfill_files.c
         with self.engine.connect() as conn:
-            return set(conn.execute(query).scalars())
+            rows = conn.execute(select(c.path, c.revision, c.blob_id))
+            return {(path, revision, blob) for path, revision, blob in rows}
 
     def observed_days(self, since: datetime, until: datetime) -> set[tuple[str, date]]:
         """(model, UTC day) pairs in [`since`, `until`) with a snapshot not from a backfill."""
@@ -489,6 +491,7 @@ class Store:
         *,
         path: str,
         revision: str,
+        blob_id: str | None,
         model_rows: Sequence[ModelRow],
         snapshot_rows: Sequence[SnapshotRow],
         done_at: datetime | None,
@@ -503,6 +506,7 @@ class Store:
                     backfill_files.insert().values(
                         path=path,
                         revision=revision,
+                        blob_id=blob_id,
                         run_id=run_id,
                         rows=len(snapshot_rows),
                         added=added,

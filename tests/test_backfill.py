@@ -214,15 +214,20 @@ def test_rerun_adds_nothing_and_a_new_revision_only_what_is_new(
     assert backfill(config_path) == 0
     assert capsys.readouterr().out.startswith("nothing to do: 7 months already stored")
     assert stored(config_path) == first
-    # The source adds a day: a new commit; all files are read again, one snapshot is new.
+    # The source adds a day: a new commit; only the changed file is read, one snapshot is new.
     table = pq.read_table(io.BytesIO(dataset.files["series/2026-08.parquet"])).to_pylist()
     extra = (R1, date(2026, 8, 23), 5_800_000, None, 13_590)
     rows = [tuple(r.values()) for r in table] + [extra]
-    hub.state.datasets[DATASET] = FakeDataset(
-        DATASET, {**dataset.files, "series/2026-08.parquet": _parquet(rows)}
-    )
+    changed = FakeDataset(DATASET, {**dataset.files, "series/2026-08.parquet": _parquet(rows)})
+    hub.state.datasets[DATASET] = changed
+    assert changed.sha != dataset.sha
     assert backfill(config_path) == 0
-    assert ", 1 new snapshots, " in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert " — 1 months (6 already stored), 1 new snapshots, " in out
+    assert changed.sha in out
+    assert {path for path, _ in changed.served if path.startswith("series/")} == {
+        "series/2026-08.parquet"
+    }
     assert set(stored(config_path)) - set(first) == {(R1, date(2026, 8, 23))}
 
 
@@ -231,7 +236,7 @@ def test_since_limits_and_a_later_run_completes(hub: FakeHub, config_path: Path)
     rows = stored(config_path)
     assert min(day for _, day in rows) == date(2026, 7, 15)
     store = open_store(load_config(config_path).storage_url())
-    assert store.backfilled_files(hub.state.datasets[DATASET].sha) == {"series/2026-08.parquet"}
+    assert {path for path, _, _ in store.backfilled_files()} == {"series/2026-08.parquet"}
     assert backfill(config_path, "--since", "2026-07") == 0  # July was not recorded: read whole
     assert min(day for _, day in stored(config_path)) == date(2026, 7, 1)
     assert backfill(config_path) == 0
