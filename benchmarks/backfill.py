@@ -153,6 +153,7 @@ def measure(scale: int) -> dict[str, float]:
         started = time.perf_counter()
         result = run_backfill(config, store, client, now=lambda: datetime.now(UTC))
         seconds = time.perf_counter() - started
+        ranged = sum("/resolve/" in path and "/series/" in path for path in hub.state.requests)
     metadata = pq.ParquetFile(io.BytesIO(data)).metadata
     served = sum(n for path, n in dataset.served if path.startswith("series/"))
     ranges = watched_ranges(config, {})
@@ -168,6 +169,7 @@ def measure(scale: int) -> dict[str, float]:
         "full_size": watched_bytes + (len(data) - watched_bytes) * scale,
         "served": served,
         "chosen": chosen,
+        "requests": ranged,
         "stored": result.new_snapshots,
         "seconds": seconds,
         "generated": generated,
@@ -188,14 +190,15 @@ def main() -> None:
     scales = [100] if args.quick else [20, 10]
     mb = 1e6
     print(f"{'scale':>6} {'rows':>11} {'groups':>6} {'read':>5} {'file MB':>8} {'full MB':>8} "
-          f"{'served MB':>9} {'share':>7} {'stored':>8} {'backfill s':>10}")  # fmt: skip
+          f"{'served MB':>9} {'share':>7} {'ranges':>6} {'stored':>8} {'backfill s':>10}")  # fmt: skip
     last: dict[str, float] = {}
     for scale in scales:
         last = measure(scale)
         print(
             f"1/{last['scale']:<4} {last['rows']:>11,} {last['groups']:>6} {last['chosen']:>5} "
             f"{last['size'] / mb:>8.1f} {last['full_size'] / mb:>8.0f} {last['served'] / mb:>9.2f} "
-            f"{last['served'] / last['size']:>7.2%} {last['stored']:>8,} {last['seconds']:>10.2f}"
+            f"{last['served'] / last['size']:>7.2%} {last['requests']:>6} {last['stored']:>8,} "
+            f"{last['seconds']:>10.2f}"
         )
     # Full size: which groups a full month's id layout makes the backfill read, each costing
     # what a read group cost at the largest scale measured (footer included: an upper bound).
