@@ -143,43 +143,61 @@ def run_backfill(
     if not pending:
         return result
     meta = fetch_source_meta(hub, fs, root)
-    ranges = watched_ranges(config, meta.renames)
+    job = _Job(hub, fs, store, config, root, sha, meta, watched_ranges(config, meta.renames), since)
     result.run_id = store.begin_run("backfill", result.source, now())
     bar = tqdm(total=len(pending), unit="month", disable=not progress, file=sys.stderr)
     try:
         for month in pending:
-            table, read = fetch_month(hub, fs, root, month, ranges)
-            result.bytes_read += read
-            result.bytes_total += month.size
-            start = datetime.combine(month.month, time(), tzinfo=UTC)
-            end = datetime.combine(_next_month(month.month), time(), tzinfo=UTC)
-            live = store.observed_days(start, end)
-            rows, models = compute_snapshots(table, meta, config, live, since)
-            added = store.save_backfill_file(
-                result.run_id,
-                path=month.path,
-                revision=sha,
-                blob_id=month.blob_id,
-                model_rows=models,
-                snapshot_rows=rows,
-                done_at=now() if _whole(month, since) else None,
-            )
-            result.new_snapshots += added
-            result.models.update(r.model_id for r in rows)
-            result.months.append(month.path)
+            job.save_month(month, result, now)
             bar.update(1)
-    except SourceError as exc:
+    except BaseException as exc:
         result.status = "failed"
-        _close(store, result, hub, now(), [(month.path, str(exc))])
-        raise
-    except BaseException:
-        result.status = "failed"
-        _close(store, result, hub, now(), [(month.path, "interrupted")])
+        reason = str(exc) if isinstance(exc, SourceError) else f"{type(exc).__name__}: {_line(exc)}"
+        _close(store, result, hub, now(), [(month.path, reason)])
         raise
     finally:
         bar.close()
     _close(store, result, hub, now(), [])
     return result
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every month of one run shares."""
+
+    hub: Hub
+    fs: Any  # HfFileSystem
+    store: Store
+    config: Config
+    root: str  # datasets/<repo>@<sha>
+    sha: str
+    meta: SourceMeta
+    ranges: list[tuple[str, str]]
+    since: date | None
+
+    def save_month(
+        self, month: MonthFile, result: BackfillResult, now: Callable[[], datetime]
+    ) -> None:
+        """Read, clean and store one monthly file in one transaction; tally it in `result`."""
+        assert result.run_id is not None
+        table, read = fetch_month(self.hub, self.fs, self.root, month, self.ranges)
+        start = datetime.combine(month.month, time(), tzinfo=UTC)
+        end = datetime.combine(_next_month(month.month), time(), tzinfo=UTC)
+        live = self.store.observed_days(start, end)
+        rows, models = compute_snapshots(table, self.meta, self.config, live, self.since)
+        result.new_snapshots += self.store.save_backfill_file(
+            result.run_id,
+            path=month.path,
+            revision=self.sha,
+            blob_id=month.blob_id,
+            model_rows=models,
+            snapshot_rows=rows,
+            done_at=now() if _whole(month, self.since) else None,
+        )
+        result.bytes_read += read
+        result.bytes_total += month.size
+        result.models.update(r.model_id for r in rows)
+        result.months.append(month.path)
 
 
 def _require_pyarrow() -> None:

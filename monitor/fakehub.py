@@ -4,7 +4,8 @@ It implements the parts of the Hub API the monitor uses, as described in the pro
 notes: `/api/models` (author, search, filter, pipeline_tag, gated, sort, limit, expand, cursor
 pagination with absolute `Link` headers), `/api/models/{id}` (expand, 307 for renamed ids,
 401/404 for missing ones), `RateLimit`/`RateLimit-Policy` headers on every response, and the
-default projections versus `{_id, id}` plus expanded keys.
+default projections versus `{_id, id}` plus expanded keys. Dataset repositories (revision,
+tree, paths-info, ranged downloads) live in `fakedataset`, hooked in through `state.datasets`.
 
 Tests start it through a pytest fixture; `hf-monitor demo` and `python -m monitor.fakehub`
 start it by hand for trying the tool offline. It is fed with real recorded numbers
@@ -681,7 +682,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m monitor.fakehub",
         description="Serve a fake Hugging Face Hub on 127.0.0.1 with real recorded numbers.",
-        epilog="Example:  python -m monitor.fakehub --port 8765 &  HF_ENDPOINT=http://127.0.0.1:8765 hf-monitor collect",
+        epilog="Example:  python -m monitor.fakehub --port 8765 &  HF_ENDPOINT=http://127.0.0.1:8765 hf-monitor collect  (or backfill)",
     )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--day", help="recorded day to serve (YYYY-MM-DD); default: the last one")
