@@ -125,6 +125,19 @@ def run_backfill(
 ) -> BackfillResult:
     """Store the watched models' daily history, one whole month per transaction."""
     _require_pyarrow()
+    with hub.library_calls():
+        return _run(config, store, hub, now, since, revision, progress)
+
+
+def _run(
+    config: Config,
+    store: Store,
+    hub: Hub,
+    now: Callable[[], datetime],
+    since: date | None,
+    revision: str | None,
+    progress: bool,
+) -> BackfillResult:
     sha = _call(hub, lambda: hub.resolve_dataset(DATASET, revision), f"dataset {DATASET}")
     root = f"datasets/{DATASET}@{sha}"
     result = BackfillResult(source_url(sha))

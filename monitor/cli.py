@@ -354,7 +354,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     since = parse_since(args.since)
     config, store = _open(args)
     hub = build_hub(config.hub_endpoint(), timeout=config.settings.hub.timeout, page_size=1000)
-    with writer_lock(config.storage_url(), "backfill"):
+    with hub, writer_lock(config.storage_url(), "backfill"):
         result = run_backfill(
             config,
             store,
