@@ -124,7 +124,6 @@ def run_backfill(
     progress: bool = False,
 ) -> BackfillResult:
     """Store the watched models' daily history, one whole month per transaction."""
-    _require_pyarrow()
     with hub.library_calls():
         return _run(config, store, hub, now, since, revision, progress)
 
@@ -211,16 +210,6 @@ class _Job:
         result.bytes_total += month.size
         result.models.update(r.model_id for r in rows)
         result.months.append(month.path)
-
-
-def _require_pyarrow() -> None:
-    try:
-        import pyarrow.parquet  # noqa: F401
-    except ImportError:
-        raise UsageError(
-            "backfill reads Parquet files and needs pyarrow: "
-            "pip install 'hf-popularity-monitor[parquet]'"
-        ) from None
 
 
 def _whole(month: MonthFile, since: date | None) -> bool:

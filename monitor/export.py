@@ -65,10 +65,7 @@ def write_export(
         if out is None:
             raise UsageError("parquet is binary: give --out FILE")
         frame["observed_at"] = frame["observed_at"].dt.tz_convert("UTC")
-        try:
-            frame.to_parquet(out, index=False)
-        except ImportError:
-            raise UsageError("parquet export needs pyarrow: pip install pyarrow") from None
+        frame.to_parquet(out, index=False)
         return
     frame["observed_at"] = frame["observed_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     buffer = io.StringIO()
