@@ -49,7 +49,7 @@ from monitor.backfill import (  # noqa: E402
     watched_ranges,
 )
 from monitor.config import load_config  # noqa: E402
-from monitor.fakedataset import FakeDataset  # noqa: E402
+from monitor.fakedataset import FakeDataset, series_schema  # noqa: E402
 from monitor.fakehub import FakeHub  # noqa: E402
 from monitor.hub import build_hub  # noqa: E402
 from monitor.store import open_store  # noqa: E402
@@ -64,15 +64,7 @@ WATCHED = {  # public models per watched organisation (rough, 2026)
     "MiniMaxAI": 30, "meta-llama": 80, "google": 1_100, "microsoft": 500, "openai": 40,
     "nvidia": 900, "ibm-granite": 190, "mistralai": 60,
 }  # fmt: skip
-SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("day", pa.date32()),
-        ("dl30", pa.int32()),
-        ("dl_all", pa.int64()),
-        ("likes", pa.int32()),
-    ]
-)
+SCHEMA = series_schema()
 
 
 def model_ids(scale: int, seed: int = 7) -> list[str]:

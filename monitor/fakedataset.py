@@ -32,6 +32,15 @@ if TYPE_CHECKING:
     from .fakehub import _Handler
 
 BUNDLED_REPO = "modelpulse/model-pulse-data"
+# The published layout of `series/YYYY-MM.parquet` (name, Arrow type), which the fixture
+# builder, the benchmark and the tests write and `backfill` expects.
+SERIES_COLUMNS = (
+    ("id", "string"),
+    ("day", "date32"),
+    ("dl30", "int32"),
+    ("dl_all", "int64"),
+    ("likes", "int32"),
+)
 BUNDLED_FOLDER = "model-pulse-data"
 ANONYMOUS_MISSING = "Invalid username or password."
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)$")
@@ -215,3 +224,10 @@ def _body_or_head(
 def _git_oid(data: bytes) -> str:
     """The git blob id of a file, as the tree API reports it."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def series_schema() -> Any:
+    """`SERIES_COLUMNS` as a pyarrow schema (pyarrow imported only when a file is written)."""
+    import pyarrow as pa
+
+    return pa.schema([(name, getattr(pa, kind)()) for name, kind in SERIES_COLUMNS])

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -45,6 +46,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from monitor.fakedataset import series_schema  # noqa: E402  (the layout the fake Hub serves)
+
 REAL = REPO.parent / "shared/real-data"
 TARGET = REPO / "monitor/data/model-pulse-data"
 ROW_GROUP = 200
@@ -56,15 +61,7 @@ DUPLICATE = ("Qwen/Qwen3-8B", date(2026, 7, 7))
 RENAME = ("THUDM/chatglm3-6b", "zai-org/chatglm3-6b")
 RENAME_DAY = date(2026, 8, 15)
 
-SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("day", pa.date32()),
-        ("dl30", pa.int32()),
-        ("dl_all", pa.int64()),
-        ("likes", pa.int32()),
-    ]
-)
+SCHEMA = series_schema()
 RENAMES_SCHEMA = pa.schema(
     [("old", pa.string()), ("new", pa.string()), ("gone", pa.date32()), ("came", pa.date32())]
 )

@@ -36,7 +36,9 @@ CUTS = [
 
 def main() -> int:
     if not REAL.is_dir():
-        print(f"build-test-fixtures: {REAL} not found (the shared real-data folder)", file=sys.stderr)
+        print(
+            f"build-test-fixtures: {REAL} not found (the shared real-data folder)", file=sys.stderr
+        )
         return 1
     for source, target, keep in CUTS:
         with (REAL / source).open(newline="", encoding="utf-8") as src:

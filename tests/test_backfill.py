@@ -34,7 +34,7 @@ from monitor import store as tables
 from monitor.backfill import DATASET, READ_AHEAD, observed_at
 from monitor.cli import main
 from monitor.config import load_config
-from monitor.fakedataset import FakeDataset, load_dataset_folder
+from monitor.fakedataset import FakeDataset, load_dataset_folder, series_schema
 from monitor.fakehub import FakeHub
 from monitor.store import ModelRow, SnapshotRow, open_store, utc
 
@@ -432,15 +432,7 @@ def _per_month(rows: dict) -> dict[str, int]:
 
 
 def _parquet(rows: list[tuple]) -> bytes:
-    schema = pa.schema(
-        [
-            ("id", pa.string()),
-            ("day", pa.date32()),
-            ("dl30", pa.int32()),
-            ("dl_all", pa.int64()),
-            ("likes", pa.int32()),
-        ]
-    )
+    schema = series_schema()
     columns = list(zip(*sorted(rows, key=lambda r: (r[0], r[1])), strict=True))
     table = pa.table([pa.array(c, t) for c, t in zip(columns, schema.types, strict=True)], schema)
     sink = io.BytesIO()
