@@ -414,8 +414,8 @@ def _spike_or_dip(values: list[float | None], labels: list[str]) -> str | None:
         )
     if earlier and now <= max(earlier[-1], 0) / 2 and earlier[-1] >= MOVER_FLOOR:
         return (
-            f"fell to {now / earlier[-1]:.0%} of last week's count in one week: an earlier burst "
-            "leaving the 30-day window or a counter glitch, not a steady decline"
+            f"fell to {now / earlier[-1]:.0%} of last week's count in one week: unusual for a "
+            "30-day count (often an earlier burst leaving the window, or a counter glitch)"
         )
     return None
 

@@ -335,7 +335,7 @@ def _ratio(claim: Claim, latest: pd.DataFrame, metric: str, what: str) -> Outcom
                 metric,
                 "inconclusive",
                 None,
-                f"{what} missing for {gaps} of {len(rows)} {group.label} models",
+                f"{what} missing for {gaps} of the {len(rows)} models of {group.label}",
             )
         sides.append(int(rows[metric].sum()))
         drivers.append(main_driver(rows, metric, sides[-1]))

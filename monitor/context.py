@@ -131,7 +131,7 @@ def pipeline_shares(rows: pd.DataFrame, keep: int = 6) -> pd.DataFrame:
     """Share of the top-N's 30-day downloads per pipeline tag; the rest as "other"."""
     if rows.empty:
         return pd.DataFrame(columns=["models", "downloads_30d", "share"])
-    tags = rows["pipeline_tag"].fillna("(none)")
+    tags = rows["pipeline_tag"].fillna("no task tag")
     grouped = rows.groupby(tags).agg(
         models=("model_id", "size"), downloads_30d=("downloads_30d", "sum")
     )

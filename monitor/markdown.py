@@ -128,7 +128,42 @@ def _answer(report: Report) -> str:
         hub = _hub_answer(report, v)
         if hub:
             lines.append(f"  {hub}")
+    gap = _article_gap(report)
+    if gap:
+        lines.append(f"\n{gap}")
+    lines.append(f"\n<sub>{_source_note(report)}</sub>")
     return "\n".join(lines) + "\n"
+
+
+def _source_note(report: Report) -> str:
+    note = escape(report.source.chart_source)
+    if report.source.kind in ("import", "mixed"):
+        note += (
+            ". Imported lists hold only the models that made them on each day, not every model "
+            "of a family."
+        )
+    return note
+
+
+def _article_gap(report: Report) -> str:
+    """Say how far the data is from the date of the statements it tests."""
+    dates = sorted({v.claim.source.date for v in report.verdicts})
+    if not dates:
+        return ""
+    try:
+        year, month = (int(x) for x in dates[0].split("-")[:2])
+    except ValueError:
+        return ""
+    months = (report.as_of.year - year) * 12 + report.as_of.month - month
+    if months < 2:
+        return ""
+    stated = datetime(year, month, 1)
+    return (
+        f"*The statements date from {stated:%B %Y}; these are the Hub's numbers of "
+        f"{report.as_of:%B %Y}, {months} months later. They say whether the statements hold now; "
+        "what held then is for the trend report (`hf-monitor trends`), as far back as its "
+        "history reaches.*"
+    )
 
 
 def _plain_answer(report: Report, v: Verdict) -> str:
@@ -150,7 +185,7 @@ def _plain_answer(report: Report, v: Verdict) -> str:
             ][:2]
             text += f", with {pct(share)} of their downloads"
             text += f" (next: {', '.join(others)})" if int(main.value) == 1 else ""
-        return text + f"; the line is a top-{int(claim.threshold)} rank."
+        return text + f"; the threshold is a top-{int(claim.threshold)} rank."
     assert claim.versus is not None
     sides = v.counted.groupby("side", sort=False)[main.metric].sum()
     text = (
@@ -162,7 +197,7 @@ def _plain_answer(report: Report, v: Verdict) -> str:
     if earlier:
         label, value = earlier[0]
         text += f", {_direction(value, main.value)} {value:.2f}× in {label}"
-    return text + f"; the line is {claim.threshold:g}×."
+    return text + f"; the threshold is {claim.threshold:g}×."
 
 
 def _direction(before: float, now: float) -> str:
@@ -363,33 +398,15 @@ def _families(report: Report, config: Config) -> str:
                 signed(r["likes_change_week"]),
             ]
         )
-    text = "## Families\n\n"
-    text += table(
-        [
-            "#",
-            "family",
-            "origin",
-            "models",
-            "30-day downloads",
-            "share",
-            "downloads this week",
-            "change in 30-day downloads",
-            "likes",
-            "change in likes",
-        ],
-        rows,
-        "rllrrrrrrr",
-    )
-    missing_all_time = frame["downloads_week"].isna().all()
+    headers = ["#", "family", "origin", "models", "30-day downloads", "share",
+               "downloads this week", "change in 30-day downloads", "likes", "change in likes"]  # fmt: skip
+    weekly = WEEKLY_COLUMN if not frame["downloads_week"].isna().all() else None
+    text = "## Families\n\n" + table(*_without(headers, rows, "rllrrrrrrr", weekly))
     text += (
         "\n*downloads this week* is exact: the growth of the all-time counters since last week. "
-        + (
-            "It is – where all-time counts are missing (e.g. imported data without them). "
-            if missing_all_time
-            else ""
-        )
-        + "The changes compare the same models in both weeks.\n"
-    )
+        if weekly is not None
+        else "\nNo downloads this week: the data has no all-time counts to take them from. "
+    ) + "The changes compare the same models in both weeks.\n"
     for family_id, (model_id, change) in report.drivers.items():
         share = frame.loc[family_id, "change_downloads_30d"] if family_id in frame.index else None
         family_change = report.changes.loc[
@@ -398,14 +415,29 @@ def _families(report: Report, config: Config) -> str:
         ].sum()
         text += (
             f"\n{escape(short_label(labels[family_id].label))}'s change "
-            f"({signed(family_change)}, {pct(share, signed=True)}) comes mostly from one model, "
-            f"{escape(model_id)} ({signed(change)}).\n"
+            f"({signed(family_change)}, {pct(share, signed=True)}) is driven by one model: "
+            f"{escape(model_id)} moved {signed(change)}.\n"
         )
     drops = int(frame["counter_drops"].sum())
     if drops:
         text += f"\n{drops} all-time counter(s) went down this week (Hub corrections); they count as 0, not negative.\n"
     text += f"\n![30-day downloads by family]({CHART_FILES['families']})\n\n![Likes by family]({CHART_FILES['likes']})\n"
     return text
+
+
+WEEKLY_COLUMN = "downloads this week"
+
+
+def _without(
+    headers: list[str], rows: list[list[str]], align: str, keep: str | None
+) -> tuple[list[str], list[list[str]], str]:
+    """The table without the downloads-this-week column unless `keep` names it (no all-dash
+    column where the data has no all-time counts)."""
+    if keep is not None or WEEKLY_COLUMN not in headers:
+        return headers, rows, align
+    i = headers.index(WEEKLY_COLUMN)
+    drop = lambda seq: [*seq[:i], *seq[i + 1 :]]  # noqa: E731
+    return drop(headers), [drop(r) for r in rows], "".join(drop(list(align)))
 
 
 def _origins(report: Report) -> str:
@@ -424,20 +456,10 @@ def _origins(report: Report) -> str:
         for origin, r in frame.iterrows()
     ]
     text = "## Origins\n\nCountry of the publishing organisation (CN China, US United States, FR France).\n\n"
-    text += table(
-        [
-            "origin",
-            "models",
-            "30-day downloads",
-            "share",
-            "downloads this week",
-            "change in 30-day downloads",
-            "likes",
-            "change in likes",
-        ],
-        rows,
-        "lrrrrrrr",
-    )
+    headers = ["origin", "models", "30-day downloads", "share", WEEKLY_COLUMN,
+               "change in 30-day downloads", "likes", "change in likes"]  # fmt: skip
+    weekly = WEEKLY_COLUMN if not frame["downloads_week"].isna().all() else None
+    text += table(*_without(headers, rows, "lrrrrrrr", weekly))
     return text + f"\n![Share of 30-day downloads by origin]({CHART_FILES['origins']})\n"
 
 
@@ -449,9 +471,9 @@ def _hub_wide(report: Report) -> str:
     lines = ["## On the whole Hub\n"]
     lines.append(
         "Where the watched families' own repositories stand in the Hub's ranking by 30-day "
-        "downloads. Most of the Hub's downloads go to small embedding, encoder and vision models "
-        "that no family here publishes, so a watched family can lead the watch list and still "
-        "rank far down the whole Hub.\n"
+        "downloads, within the captured top N. Most of those downloads go to small embedding, "
+        "encoder and vision models that no family here publishes, so a watched family can lead "
+        "the watch list and still rank far down the whole Hub.\n"
     )
     for scope, standing in context.ranks.items():
         n = context.top_n[scope]
@@ -694,7 +716,8 @@ def _caveats(report: Report) -> str:
   the window, not that use dropped. Some days the Hub doesn't refresh{stale}.
 - **Each GGUF file counts**, so repositories of quantized files can multiply one user's download.
 - **Families here are the labs' own repositories.** Quantized re-uploads and fine-tunes by third parties carry
-  much of a family's real use (for Qwen often more than a third) and are not in the family tables;
+  much of a family's real use (Model Pulse found 37 % of Qwen3-8B's monthly downloads going to its
+  derivatives in 2026) and are not in the family tables;
   {adaptation}
 - **Size matters.** Small models are downloaded far more than 100-billion-parameter ones; R1 (671 B) against
   gpt-oss-20b is not a like-for-like comparison.
@@ -715,7 +738,7 @@ fractions of the watched families' total. Week-over-week changes compare the sam
 fixed cohort), so models appearing or disappearing don't move the numbers. Downloads *this week* are
 differences of the cumulative all-time counters; a falling counter is a Hub correction and counts as zero.
 A day counts as stale when at least half of the models seen on it and on the day before kept exactly the
-same 30-day count (on a normal day under 1 % do). A verdict is *inconclusive* when the numbers it needs are
+same 30-day count (on a normal day only a few percent do). A verdict is *inconclusive* when the numbers it needs are
 missing or incomplete.
 """
 

@@ -6,6 +6,7 @@ a demo's partly synthetic numbers are never passed off as live Hub data.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 class Provenance:
     """The origin of a report's data, in words for readers and fields for scripts."""
 
-    kind: str  # "hub" (collected or imported Hub numbers) or "demo"
+    kind: str  # "hub" (collected by us), "import", "backfill", "mixed" or "demo"
     chart_source: str  # the first words of every chart footnote
     recorded: tuple[date, date] | None = None  # the real dates of a replayed recording
     synthetic: tuple[str, ...] = ()  # what is made up, in reader's words
@@ -38,6 +39,33 @@ class Provenance:
 HUB = Provenance(
     kind="hub", chart_source="Source: Hugging Face Hub API, collected by hf-popularity-monitor"
 )
+
+
+def data_provenance(runs: Iterable[tuple[str, str]]) -> Provenance:
+    """Where the counted values came from, from the (kind, source) of the runs behind them.
+
+    Collected numbers are the Hub's as we read them; imported files and backfilled data sets
+    are other people's captures of the Hub, named so a reader can trace them (and knows that a
+    file of top lists holds only the models that made the lists).
+    """
+    kinds: dict[str, set[str]] = {}
+    for kind, source in runs:
+        kinds.setdefault(kind, set()).add(source)
+    parts = []
+    if "collect" in kinds:
+        parts.append("Hugging Face Hub API, collected by hf-popularity-monitor")
+    if "backfill" in kinds:
+        parts.append("Hub counters as archived in " + ", ".join(sorted(kinds["backfill"])))
+    if "import" in kinds:
+        files = sorted(kinds["import"])
+        named = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+        parts.append(f"Hub numbers recorded by others, imported from {named}")
+    if not parts:
+        return HUB
+    kind = next(iter(kinds)) if len(kinds) == 1 else "mixed"
+    kind = "hub" if kind == "collect" else kind
+    return Provenance(kind=kind, chart_source="Source: " + "; ".join(parts))
+
 
 DEMO_SYNTHETIC = (
     "all-time downloads and the downloads this week computed from them",

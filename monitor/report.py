@@ -43,7 +43,7 @@ from .config import Config
 from .context import ContextFrames, HubContext, hub_context
 from .errors import NoDataError, UsageError
 from .formatting import short_label
-from .provenance import HUB, Provenance
+from .provenance import HUB, Provenance, data_provenance
 from .store import Store, derivatives, ecosystem, hub_ranks
 
 SCHEMA_VERSION = 1
@@ -121,9 +121,12 @@ def report_week(
     config: Config,
     week: Week | str | None,
     out_dir: Path,
-    source: Provenance = HUB,
+    source: Provenance | None = None,
 ) -> tuple[Report, Path]:
-    """Build and write one week's report from the store (`week` None: the latest with data)."""
+    """Build and write one week's report from the store (`week` None: the latest with data).
+
+    `source` overrides where the numbers are said to come from (the demo); by default the runs
+    behind the week's values say it."""
     claims = load_claims(config.claims_path(), config)
     if not isinstance(week, Week):
         week = pick_week(store, week)
@@ -133,7 +136,9 @@ def report_week(
         derivatives=store.context_frame(derivatives),
         ecosystem=store.context_frame(ecosystem),
     )
-    report = replace(build_report(snapshots, config, claims, week, frames), source=source)
+    report = build_report(snapshots, config, claims, week, frames)
+    if source is not None:
+        report = replace(report, source=source)
     return report, write_report(report, snapshots, config, out_dir)
 
 
@@ -179,9 +184,18 @@ def build_report(
         history=history,
         notes=unusual_moves([*history, cur]),
         drivers=family_drivers(changes),
+        source=data_provenance(_runs_behind(cur)),
         likes_leaders=leaders(cur.latest, "likes"),
         trending_leaders=leaders(cur.latest, "trending_score"),
     )
+
+
+def _runs_behind(data: WeekData) -> list[tuple[str, str]]:
+    """(kind, source) of the runs whose snapshots a week counts."""
+    latest = data.latest
+    if "run_kind" not in latest or "run_source" not in latest:
+        return []
+    return list(zip(latest["run_kind"], latest["run_source"], strict=True))
 
 
 def earlier_weeks(frame: pd.DataFrame, week: Week, n: int = TREND_WEEKS) -> list[WeekData]:

@@ -286,7 +286,7 @@ def test_a_family_change_driven_by_one_model_names_it(
     )
     deepseek = next(f for f in report["summary"]["families"] if f["id"] == "deepseek")
     assert deepseek["driver"] == {"model_id": "deepseek-ai/DeepSeek-R1", "change_downloads_30d": r1}
-    assert "comes mostly from one model, deepseek-ai/DeepSeek-R1" in report["text"]
+    assert "is driven by one model: deepseek-ai/DeepSeek-R1 moved" in report["text"]
 
 
 # --- 7. each claim's trend and the models it counted; 8. the first screen ---------------------
@@ -339,7 +339,13 @@ def test_the_first_ten_lines_answer_the_question(
     assert "The Hub's most downloaded model is sentence-transformers/all-MiniLM-L6-v2" in first
     assert "DeepSeek-R1 and its distills have 0.70× the 30-day downloads of OpenAI gpt-oss" in first
     text = report["text"]
-    for jargon in ("snapshot(s)", " 30 d ", "±", "(threshold:"):
+    source = report["summary"]["source"]  # named in the report too, and on every chart
+    assert source["kind"] == "import" and "hf_top_likes_downloads_2026-08-16_and_22.csv" in (
+        source["description"]
+    )
+    assert "imported from hf\\_top\\_likes\\_downloads\\_2026-08-16\\_and\\_22.csv" in report["text"]
+    assert "19 months later" in report["text"]  # the distance from the article's date
+    for jargon in ("snapshot(s)", " 30 d ", "±", "(threshold:", "the line is"):
         assert jargon not in text, jargon
     # caveats refer only to sections this report has
     assert "*Adaptation* section" not in text  # no ecosystem data in this file
