@@ -87,7 +87,7 @@ _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 def parse_week(label: str) -> Week:
-    match = _WEEK_RE.match(label)
+    match = _WEEK_RE.match(label.strip().upper())
     if not match:
         raise UsageError(f"week {label!r} must look like 2026-W34 (ISO year and week)")
     year, number = int(match[1]), int(match[2])
@@ -96,7 +96,7 @@ def parse_week(label: str) -> Week:
     except ValueError:
         raise UsageError(f"week {label!r} does not exist") from None
     start = datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
-    return Week(label, start, start + timedelta(days=7))
+    return Week(f"{year}-W{number:02d}", start, start + timedelta(days=7))
 
 
 def week_of(moment: datetime) -> Week:

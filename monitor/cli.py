@@ -272,7 +272,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
     from .trends_report import TRENDS_DIR, link_trends, report_trends
 
     since = parse_since(args.since) if args.since else None
-    config, store = _open(args)
+    config, store = _open_existing(args)
     out = args.out or config.reports_dir() / TRENDS_DIR
     trends, folder = report_trends(store, config, since, args.every, out)
     if args.out is None:
@@ -306,6 +306,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if args.hub_top is not None and args.hub_top < 1:
         raise UsageError("--hub-top must be a positive number of models")
+    if not any(path.is_file() for path in args.files):  # nothing to read: create nothing
+        raise UsageError(f"no such file: {args.files[0]}")
     config, store = _open(args)
     failed = 0
     with writer_lock(config.storage_url(), "import"):
@@ -398,10 +400,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"The demo's data (partly synthetic) is kept in {result.database}. Next:")
     if config.path.is_relative_to(PACKAGED_DEFAULTS):
         print("  hf-monitor init .            # a config.yaml of your own, needed by the rest")
-    print(f"  {PROG} --storage {storage} models")
-    print(f"  {PROG} --storage {storage} status")
-    print(f"  {PROG} --storage {storage} export --format csv --out demo.csv")
+    command = _command()
+    print(f"  {command} --storage {storage} models")
+    print(f"  {command} --storage {storage} status")
+    print(f"  {command} --storage {storage} export --format csv --out demo.csv")
     return 0
+
+
+def _command() -> str:
+    """How this program was started, so printed next steps work as typed (a venv's
+    `.venv/bin/hf-monitor` is not on PATH unless the venv is activated)."""
+    import shutil
+
+    started = Path(sys.argv[0])
+    if started.name == "__main__.py" and started.parent.name == "monitor":
+        return f"{sys.executable} -m monitor"
+    on_path = shutil.which(PROG)
+    if on_path is not None and Path(on_path).resolve() == started.resolve():
+        return PROG
+    return str(started) if started.name == PROG else PROG
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -107,6 +107,7 @@ def collect(
     if stop is not None:
         hub.stop = stop  # one event wakes every wait of the run
     started = clock()
+    before = hub.requests  # a Hub may serve several runs (the demo's days): count this one's
     run_id = store.begin_run("collect", hub.endpoint, started)
     fetched = fetch_watchlist(config, hub, clock, progress=progress)
     watch_requests = hub.requests
@@ -119,7 +120,7 @@ def collect(
         run_id,
         fetched,
         status=status,
-        requests=hub.requests,
+        requests=hub.requests - before,
         finished=clock(),
         context=context,
     )
@@ -131,7 +132,7 @@ def collect(
         status=status,
         models=len(fetched.models),
         new_snapshots=new,
-        requests=hub.requests,
+        requests=hub.requests - before,
         errors=tuple(fetched.errors),
         seconds=(finished - started).total_seconds(),
         context_requests=hub.requests - watch_requests,

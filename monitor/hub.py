@@ -505,11 +505,11 @@ def check_endpoint(endpoint: str) -> str:
 def describe_unreachable(endpoint: str, exc: BaseException, attempts: int) -> str:
     """One line for a Hub that never answered: where, why, and what to do instead."""
     if isinstance(exc, OfflineModeIsEnabled):
-        cause = "HF_HUB_OFFLINE is set"
-    elif isinstance(exc, httpx2.ConnectTimeout):
-        cause = "connecting timed out"
-    else:
-        cause = _cause(exc)
+        return (
+            f"not asking the Hub at {endpoint}: HF_HUB_OFFLINE is set (unset it to collect); "
+            "`hf-monitor demo` works offline"
+        )
+    cause = "connecting timed out" if isinstance(exc, httpx2.ConnectTimeout) else _cause(exc)
     return (
         f"cannot reach the Hub at {endpoint} ({cause}; {attempts} attempt(s), no answer). "
         "Check the network, or set HF_ENDPOINT to a mirror; `hf-monitor demo` works offline"

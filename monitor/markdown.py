@@ -76,7 +76,7 @@ def render_markdown(report: Report, config: Config) -> str:
         _appendix(report),
     ]
     parts = [p for p in parts if p]
-    if report.source.is_demo:  # said first and last, so no excerpt loses it
+    if report.source.kind in ("demo", "fake"):  # said first and last, so no excerpt loses it
         parts.insert(1, _demo_notice(report))
         parts.append(_demo_notice(report))
     return "\n".join(parts)
@@ -89,7 +89,12 @@ def when(moment: datetime) -> str:
 
 def _demo_notice(report: Report) -> str:
     source = report.source
-    assert source.recorded is not None
+    if source.recorded is None:  # a store filled from a fake Hub, reported on later
+        return (
+            "> **Not live data.** These numbers were collected from a local fake Hub (a replayed "
+            "recording of the Hub, with synthetic all-time counts, trending scores and "
+            "derivatives), not from huggingface.co.\n"
+        )
     first, last = source.recorded
     return (
         f"> **Demo report, not live data.** Made by `hf-monitor demo` from Hub numbers recorded "

@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
 class Provenance:
     """The origin of a report's data, in words for readers and fields for scripts."""
 
-    kind: str  # "hub" (collected by us), "import", "backfill", "mixed" or "demo"
+    kind: str  # "hub" (collected by us), "fake" (from a local fake Hub), "import", "backfill", "mixed" or "demo"
     chart_source: str  # the first words of every chart footnote
     recorded: tuple[date, date] | None = None  # the real dates of a replayed recording
     synthetic: tuple[str, ...] = ()  # what is made up, in reader's words
@@ -41,6 +42,9 @@ HUB = Provenance(
 )
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def data_provenance(runs: Iterable[tuple[str, str]]) -> Provenance:
     """Where the counted values came from, from the (kind, source) of the runs behind them.
 
@@ -52,8 +56,20 @@ def data_provenance(runs: Iterable[tuple[str, str]]) -> Provenance:
     for kind, source in runs:
         kinds.setdefault(kind, set()).add(source)
     parts = []
-    if "collect" in kinds:
-        parts.append("Hugging Face Hub API, collected by hf-popularity-monitor")
+    fake = False
+    for endpoint in sorted(kinds.get("collect", ())):
+        host = urlsplit(endpoint).hostname or ""
+        if host in LOOPBACK:
+            fake = True
+            parts.append(
+                f"a local fake Hub at {endpoint}, collected by hf-popularity-monitor (NOT live "
+                "Hub data: a replayed recording, its all-time counts, trending scores and "
+                "derivatives synthetic)"
+            )
+        elif host.endswith("huggingface.co"):
+            parts.append("Hugging Face Hub API, collected by hf-popularity-monitor")
+        else:
+            parts.append(f"the Hub mirror at {endpoint}, collected by hf-popularity-monitor")
     if "backfill" in kinds:
         parts.append("Hub counters as archived in " + ", ".join(sorted(kinds["backfill"])))
     if "import" in kinds:
@@ -63,7 +79,7 @@ def data_provenance(runs: Iterable[tuple[str, str]]) -> Provenance:
     if not parts:
         return HUB
     kind = next(iter(kinds)) if len(kinds) == 1 else "mixed"
-    kind = "hub" if kind == "collect" else kind
+    kind = "fake" if fake else "hub" if kind == "collect" else kind
     return Provenance(kind=kind, chart_source="Source: " + "; ".join(parts))
 
 

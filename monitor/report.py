@@ -106,7 +106,8 @@ def pick_week(store: Store, label: str | None) -> Week:
     latest = store.latest_watched_time()
     if latest is None:
         raise NoDataError(
-            "no snapshots of watched models yet: run `hf-monitor collect` or `hf-monitor import FILE`"
+            "no snapshots of watched models yet: run `hf-monitor collect`, `hf-monitor backfill` "
+            "or `hf-monitor import FILE` (offline: `hf-monitor demo`)"
         )
     return week_of(latest)
 

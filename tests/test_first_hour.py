@@ -254,3 +254,52 @@ def test_readme_cron_line_and_run_help_log_to_the_same_file(
         main(["run", "--help"])
     readme = (REPO / "README.md").read_text()
     assert log_path(capsys.readouterr().out) == log_path(readme) == "data/monitor.log"
+
+
+def test_a_report_from_a_fake_hub_says_it_is_not_live_data(
+    fake_hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's fake-Hub walk-through: the report must not pass the replay off as the Hub."""
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    claims = f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
+    config = write_config(tmp_path, SMALL_FAMILIES, claims)
+    assert main(["--config", str(config), "collect"]) == 0
+    assert main(["--config", str(config), "report"]) == 0
+    [folder] = [p for p in (tmp_path / "reports").iterdir() if p.is_dir()]
+    text = (folder / "report.md").read_text()
+    assert "> **Not live data.** These numbers were collected from a local fake Hub" in text
+    source = __import__("json").loads((folder / "summary.json").read_text())["source"]
+    assert source["kind"] == "fake"
+    assert f"a local fake Hub at {fake_hub.url}" in source["description"]
+    assert "Hugging Face Hub API" not in source["description"]
+
+
+def test_each_run_counts_only_its_own_requests(fake_hub, tmp_path: Path) -> None:
+    from monitor.collect import collect
+    from monitor.hub import Hub
+
+    config = load_config(write_config(tmp_path, SMALL_FAMILIES))
+    store = open_store(config.storage_url())
+    with Hub(fake_hub.url, timeout=5) as hub:  # one Hub for two runs, as the demo's days
+        first = collect(config, store, hub)
+        second = collect(config, store, hub)
+    assert first.requests == second.requests == len(fake_hub.state.requests) // 2
+    assert [r.requests for r in store.recent_runs()] == [second.requests, first.requests]
+
+
+def test_small_slips_create_nothing_and_say_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, SMALL_FAMILIES)
+    assert main(["--config", str(config), "import", str(tmp_path / "nofile.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["--config", str(config), "trends"]) == 2
+    assert "no database at" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()  # neither made a database
+
+
+def test_a_week_in_lower_case_is_the_same_week() -> None:
+    from monitor.analysis import parse_week
+
+    assert parse_week("2026-w34") == parse_week("2026-W34")
+    assert parse_week("2026-w34").label == "2026-W34"

@@ -220,7 +220,9 @@ def test_an_unusable_storage_path_is_one_line_and_exit_2(
     blocker.write_text("a file where a folder should be")
     config = write_config(tmp_path, SMALL_FAMILIES)
     url = f"sqlite:///{blocker}/monitor.db"
-    assert main(["--config", str(config), "--storage", url, "import", "x.csv"]) == 2
+    data = tmp_path / "x.csv"  # a real file: an import of nothing stops before the storage
+    data.write_text("model_id,observed_at,downloads_30d\nQwen/a,2026-08-20T01:00:00Z,1\n")
+    assert main(["--config", str(config), "--storage", url, "import", str(data)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err == (

@@ -322,6 +322,9 @@ def test_no_data_exits_1_with_one_line(tmp_path: Path, capsys: pytest.CaptureFix
     config = write_config(
         tmp_path, FAMILIES, f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
     )
+    assert main(["--config", str(config), "trends"]) == 2  # no database yet: created by nothing
+    assert "no database at" in capsys.readouterr().err
+    open_store(load_config(config).storage_url())  # a database without snapshots
     assert main(["--config", str(config), "trends"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1

@@ -340,10 +340,13 @@ def test_the_first_ten_lines_answer_the_question(
     assert "DeepSeek-R1 and its distills have 0.70× the 30-day downloads of OpenAI gpt-oss" in first
     text = report["text"]
     source = report["summary"]["source"]  # named in the report too, and on every chart
-    assert source["kind"] == "import" and "hf_top_likes_downloads_2026-08-16_and_22.csv" in (
-        source["description"]
+    assert (
+        source["kind"] == "import"
+        and "hf_top_likes_downloads_2026-08-16_and_22.csv" in (source["description"])
     )
-    assert "imported from hf\\_top\\_likes\\_downloads\\_2026-08-16\\_and\\_22.csv" in report["text"]
+    assert (
+        "imported from hf\\_top\\_likes\\_downloads\\_2026-08-16\\_and\\_22.csv" in report["text"]
+    )
     assert "19 months later" in report["text"]  # the distance from the article's date
     for jargon in ("snapshot(s)", " 30 d ", "±", "(threshold:", "the line is"):
         assert jargon not in text, jargon
