@@ -30,7 +30,7 @@ from .config import (
     load_config,
 )
 from .errors import MonitorError, StoreError, UsageError
-from .store import Store, display_url, driver_url, open_store
+from .store import Store, display_url, driver_url, hide_credentials, open_store
 
 if TYPE_CHECKING:
     from .collect import CollectResult
@@ -134,7 +134,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 def _print_collect(result: CollectResult, config: Config) -> None:
     for selector, error in result.errors:
-        print(f"{PROG}: {selector}: {error}", file=sys.stderr)
+        print(f"{PROG}: {selector}: {hide_credentials(error)}", file=sys.stderr)
     _warn_empty_families(config, open_store(config.storage_url()), result.run_id, result.errors)
     context = (
         f" ({result.context_requests} for Hub-wide context)" if result.context_requests else ""
@@ -142,7 +142,7 @@ def _print_collect(result: CollectResult, config: Config) -> None:
     print(
         f"run {result.run_id}: {result.status} — {result.models} models, "
         f"{result.new_snapshots} new snapshots, {result.requests} requests{context}, "
-        f"{result.seconds:.1f} s ({config.hub_endpoint()})"
+        f"{result.seconds:.1f} s ({hide_credentials(config.hub_endpoint())})"
     )
 
 
@@ -307,6 +307,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.hub_top is not None and args.hub_top < 1:
         raise UsageError("--hub-top must be a positive number of models")
     config, store = _open(args)
+    store.verify()
     failed = 0
     with writer_lock(config.storage_url(), "import"):
         failed = _import_all(args.files, store, config, args.hub_top)

@@ -64,6 +64,7 @@ def _collect(
     progress: Progress | None,
 ) -> CollectResult:
     store = open_store(config.storage_url())
+    store.verify()  # a corrupt file is refused before any Hub request is spent
     settings = config.settings.hub
     clock = utc_now if now is None else (lambda: now)
     with build_hub(

@@ -9,6 +9,7 @@ no half-written data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -40,10 +41,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from .errors import StoreError
+from .errors import StoreError, StoreWriteError
 
 metadata = MetaData()
 
@@ -306,18 +307,51 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    def verify(self) -> None:
+        """SQLite: `PRAGMA quick_check`, so a corrupt file is refused before a run spends any
+        Hub request on data it could not store. (PostgreSQL checks its own pages.)"""
+        if self.engine.dialect.name != "sqlite":
+            return
+        try:
+            with self.engine.connect() as conn:
+                verdict = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar()
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"{self._where()}: cannot use database: {describe_db_error(exc)}"
+            ) from None
+        if verdict != "ok":
+            # quick_check's first finding, without its "*** in database main ***" heading
+            lines = [x for x in str(verdict).splitlines() if x and not x.startswith("***")]
+            verdict = lines[0] if lines else "quick_check failed"
+            raise StoreError(
+                f"{self._where()}: the database file is corrupt ({verdict}); restore it from a "
+                "backup or move it away to start a new one"
+            )
+
+    def _where(self) -> str:
+        return display_url(self.engine.url.render_as_string(hide_password=False))
+
     # --- runs -----------------------------------------------------------------------------
 
     def begin_run(self, kind: str, source: str, started_at: datetime) -> int:
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                runs.insert().values(
-                    kind=kind, source=source, started_at=started_at, status="running"
+        """Record a `running` run on its own (no credential of `source` is stored)."""
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    runs.insert().values(
+                        kind=kind,
+                        source=hide_credentials(source),
+                        started_at=started_at,
+                        status="running",
+                    )
                 )
-            )
-            key = result.inserted_primary_key
-            assert key is not None
-            return int(key[0])
+                key = result.inserted_primary_key
+                assert key is not None
+                return int(key[0])
+        except SQLAlchemyError as exc:
+            raise StoreWriteError(
+                f"cannot start the {kind} run: {describe_db_error(exc)}"
+            ) from None
 
     def finish_run(
         self,
@@ -332,7 +366,58 @@ class Store:
         context: ContextRows | None = None,
         extra: Callable[[Connection], None] | None = None,
     ) -> int:
-        """Write everything a run produced in one transaction; return the new snapshot count."""
+        """Write everything a run produced in one transaction; return the new snapshot count.
+
+        When the database refuses the write (disk full, read-only, locked, corrupt), the run is
+        marked `failed` with the reason if the database still takes that small update, and a
+        StoreWriteError says why in one line.
+        """
+        try:
+            return self._write_run(
+                run_id,
+                finished_at=finished_at,
+                status=status,
+                model_rows=model_rows,
+                snapshot_rows=snapshot_rows,
+                errors=errors,
+                requests=requests,
+                context=context,
+                extra=extra,
+            )
+        except SQLAlchemyError as exc:
+            reason = describe_db_error(exc)
+            self.mark_failed(run_id, finished_at, f"not stored: {reason}")
+            raise StoreWriteError(f"run {run_id} could not be stored: {reason}") from None
+
+    def mark_failed(self, run_id: int, finished_at: datetime, reason: str) -> bool:
+        """Best effort: mark a run `failed` with its reason; False when the database refuses."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    run_errors.insert().values(run_id=run_id, selector="database", error=reason)
+                )
+                conn.execute(
+                    runs.update()
+                    .where(runs.c.id == run_id)
+                    .values(finished_at=finished_at, status="failed")
+                )
+            return True
+        except SQLAlchemyError:
+            return False
+
+    def _write_run(
+        self,
+        run_id: int,
+        *,
+        finished_at: datetime,
+        status: str,
+        model_rows: Sequence[ModelRow],
+        snapshot_rows: Sequence[SnapshotRow],
+        errors: Sequence[tuple[str, str]],
+        requests: int,
+        context: ContextRows | None,
+        extra: Callable[[Connection], None] | None,
+    ) -> int:
         with self.engine.begin() as conn:
             seen = _seen_times(snapshot_rows)
             self._upsert_models(conn, model_rows, seen)
@@ -340,7 +425,10 @@ class Store:
             if errors:
                 conn.execute(
                     run_errors.insert(),
-                    [{"run_id": run_id, "selector": s, "error": e} for s, e in errors],
+                    [
+                        {"run_id": run_id, "selector": s, "error": hide_credentials(e)}
+                        for s, e in errors
+                    ],
                 )
             if context is not None:
                 context.write(conn, run_id)
@@ -712,26 +800,57 @@ def open_store(url: str) -> Store:
     is_sqlite = url.startswith("sqlite")
     if is_sqlite:
         _prepare_sqlite_path(url)
-    try:
-        # A CLI run or a daemon job makes a handful of queries: a pool would only keep
-        # PostgreSQL connections idle between runs.
-        pool = {} if is_sqlite else {"poolclass": NullPool}
-        engine = create_engine(driver_url(url), future=True, **pool)
-    except ImportError:
-        raise StoreError(
-            "PostgreSQL needs psycopg: pip install 'hf-popularity-monitor[postgresql]'"
-        ) from None
+    # A CLI run or a daemon job makes a handful of queries: a pool would only keep
+    # PostgreSQL connections idle between runs.
+    engine = build_engine(url, **({} if is_sqlite else {"poolclass": NullPool}))
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         migrate(engine)
     except StoreError:
         raise
-    except (DatabaseError, OperationalError) as exc:
+    except SQLAlchemyError as exc:
         raise StoreError(f"{display_url(url)}: cannot use database: {first_line(exc)}") from None
-    except SQLAlchemyError as exc:  # pragma: no cover - driver-specific surprises
-        raise StoreError(f"{display_url(url)}: database error: {first_line(exc)}") from None
     return Store(engine)
+
+
+def build_engine(url: str, **options: Any) -> Engine:
+    """An engine for `url`, or a StoreError that says what is wrong with the URL or driver."""
+    check_url(url)
+    try:
+        return create_engine(driver_url(url), future=True, **options)
+    except ImportError:
+        if url.startswith("postgresql"):
+            raise StoreError(
+                "PostgreSQL needs psycopg: pip install 'hf-popularity-monitor[postgresql]'"
+            ) from None
+        raise StoreError(f"{display_url(url)}: the database driver is not installed") from None
+    except ArgumentError:
+        driver = url.partition("://")[0]
+        raise StoreError(
+            f"{display_url(url)}: unknown database driver {driver!r} "
+            "(use sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB)"
+        ) from None
+
+
+def check_url(url: str) -> None:
+    """Refuse a server URL whose user or password holds `@`, `/`, `?` or `#` unencoded.
+
+    Such a URL splits in the wrong place, and the driver would then print a piece of the
+    password as the host name.
+    """
+    if url.startswith("sqlite"):
+        return
+    authority_and_path = url.partition("://")[2].partition("?")[0]
+    userinfo, at, _ = authority_and_path.rpartition("@")
+    if at and any(char in userinfo for char in "@/?#"):
+        scheme = url.partition("://")[0]
+        raise StoreError(
+            f"{scheme}://***@{authority_and_path.rpartition('@')[2]}: the user or password in "
+            "the storage URL holds @, /, ? or #; percent-encode them (@ → %40, / → %2F, "
+            '? → %3F, # → %23, : → %3A), e.g. with python -c "import urllib.parse; '
+            "print(urllib.parse.quote('PASSWORD', safe=''))\""
+        )
 
 
 def migrate(engine: Engine) -> None:
@@ -788,13 +907,64 @@ def display_url(url: str) -> str:
     """The URL without a password, for messages."""
     if url.startswith("sqlite"):
         return url.partition(":///")[2] or url
-    head, at, tail = url.rpartition("@")
-    if not at:
-        return url
-    scheme, _, creds = head.partition("://")
-    return f"{scheme}://{creds.split(':')[0]}@{tail}"
+    return hide_credentials(url)
+
+
+_SECRET_PARAM = re.compile(r"(?i)\b(password|passwd|pwd|token)=[^&\s]*")
+
+
+def hide_credentials(text: str) -> str:
+    """`scheme://user:secret@host` → `scheme://user:***@host`, also inside longer text."""
+    text = re.sub(
+        r"(?P<scheme>[A-Za-z][\w+.-]*://)(?P<userinfo>[^\s]*)@(?P<host>[^@\s/?#]*)",
+        _mask_userinfo,
+        text,
+    )
+    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
+
+
+def _mask_userinfo(match: re.Match[str]) -> str:
+    user, colon, _secret = match.group("userinfo").partition(":")
+    if "/" in user or "@" in user:  # no sane user name: show none of it
+        user, colon = "", ":"
+    return f"{match.group('scheme')}{user}{':***' if colon else ''}@{match.group('host')}"
 
 
 def first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     return str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+
+
+# Database failures in words (SQLite messages, PostgreSQL SQLSTATE classes).
+_SQLITE_CAUSES = (
+    ("readonly", "the database file is read-only"),
+    ("disk is full", "the disk is full"),
+    ("database is locked", "another program holds the database's write lock"),
+    ("malformed", "the database file is corrupt (restore it from a backup)"),
+    ("not a database", "the database file is corrupt (restore it from a backup)"),
+    ("disk i/o error", "the disk reported an I/O error"),
+    ("unable to open", "the database file cannot be opened"),
+)
+_PG_CAUSES = {
+    "53100": "the database server's disk is full",
+    "25006": "the database is read-only",
+    "55P03": "another session holds a lock on the tables",
+    "57014": "the statement was cancelled (timeout)",
+    "XX001": "the database is corrupt",
+    "XX002": "an index of the database is corrupt",
+    "22003": "a number is out of range for its column",
+}
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """The cause of a database failure in words, one line, never the SQL or its parameters."""
+    orig = getattr(exc, "orig", None) or exc
+    state = getattr(orig, "sqlstate", None)
+    if state in _PG_CAUSES:
+        return _PG_CAUSES[state]
+    message = first_line(exc)
+    lowered = message.lower()
+    for needle, words in _SQLITE_CAUSES:
+        if needle in lowered:
+            return words
+    return hide_credentials(message)
