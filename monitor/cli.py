@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 PROG = "hf-monitor"
 DEBUG_ENV = "HF_MONITOR_DEBUG"
+MAX_RUNS_SHOWN = 100_000  # far more than a terminal shows; beyond it, a typo
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -189,6 +190,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .scheduler import next_times
     from .views import render_status
 
+    if not 1 <= args.runs <= MAX_RUNS_SHOWN:
+        raise UsageError(f"--runs must be a number from 1 to {MAX_RUNS_SHOWN:,}")
     config, store = _open_existing(args)
     now = datetime.now(UTC)
     busy = writer_busy(config.storage_url())

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from .config import Config
 from .context import ContextFrames, HubContext, hub_context
 from .errors import NoDataError, UsageError
 from .formatting import short_label
+from .limits import EARLIEST_OBSERVATION, latest_allowed
 from .provenance import HUB, Provenance, data_provenance
 from .store import Store, derivatives, ecosystem, hub_ranks
 
@@ -97,13 +98,22 @@ class Report:
         return self.cur.as_of
 
 
-def pick_week(store: Store, label: str | None) -> Week:
-    """The requested week, or the latest week with watched data."""
+def pick_week(store: Store, label: str | None, now: datetime | None = None) -> Week:
+    """The requested week, or the latest week with watched data; never one in the future."""
     from .analysis import parse_week, week_of
 
+    now = now or datetime.now(UTC)
     if label is not None:
-        return parse_week(label)
-    latest = store.latest_watched_time()
+        try:
+            week = parse_week(label)
+        except OverflowError:  # the last week of year 9999 ends after the calendar does
+            raise UsageError(f"week {label} has not begun yet") from None
+        if week.start < EARLIEST_OBSERVATION:
+            raise UsageError(f"week {label} is before 2000: there is no Hub data that old")
+        if week.start > now:
+            raise UsageError(f"week {label} has not begun yet")
+        return week
+    latest = store.latest_watched_time(until=latest_allowed(now))
     if latest is None:
         raise NoDataError(
             "no snapshots of watched models yet: run `hf-monitor collect` or `hf-monitor import FILE`"

@@ -45,6 +45,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from .errors import StoreError, StoreWriteError
+from .limits import COUNT_LIMITS, MAX_SCORE, READABLE_UNTIL
 
 metadata = MetaData()
 
@@ -389,6 +390,50 @@ class Store:
             self.mark_failed(run_id, finished_at, f"not stored: {reason}")
             raise StoreWriteError(f"run {run_id} could not be stored: {reason}") from None
 
+    def save_chunked_run(
+        self,
+        kind: str,
+        source: str,
+        started_at: datetime,
+        chunks: Iterable[tuple[Sequence[ModelRow], Sequence[SnapshotRow]]],
+        finish: Callable[[Connection, int], datetime],
+    ) -> tuple[int, int]:
+        """A run written as it is read (an import), in one transaction: the run row, each chunk
+        of models and snapshots, then `finish` (which returns the finishing time); return the
+        run id and how many snapshots were new.
+
+        An exception from `chunks` or `finish` (a bad row) rolls everything back, the run row
+        included: a refused file leaves no trace.
+        """
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    runs.insert().values(
+                        kind=kind,
+                        source=hide_credentials(source),
+                        started_at=started_at,
+                        status="running",
+                    )
+                )
+                key = result.inserted_primary_key
+                assert key is not None
+                run_id = int(key[0])
+                added = 0
+                model_ids: set[str] = set()
+                for model_rows, snapshot_rows in chunks:
+                    self._upsert_models(conn, model_rows, _seen_times(snapshot_rows))
+                    added += _insert_snapshots(conn, run_id, snapshot_rows)
+                    model_ids.update(m.model_id for m in model_rows)
+                finished_at = finish(conn, run_id)
+                conn.execute(
+                    runs.update()
+                    .where(runs.c.id == run_id)
+                    .values(finished_at=finished_at, status="ok", models=len(model_ids))
+                )
+                return run_id, added
+        except SQLAlchemyError as exc:
+            raise StoreWriteError(f"{source}: not stored: {describe_db_error(exc)}") from None
+
     def mark_failed(self, run_id: int, finished_at: datetime, reason: str) -> bool:
         """Best effort: mark a run `failed` with its reason; False when the database refuses."""
         try:
@@ -619,10 +664,10 @@ class Store:
                 models.c.author,
                 models.c.family,
                 models.c.origin,
-                snapshots.c.downloads_30d,
-                snapshots.c.downloads_all_time,
-                snapshots.c.likes,
-                snapshots.c.trending_score,
+                *[_in_range(snapshots.c[name], limit) for name, limit in COUNT_LIMITS.items()],
+                case(
+                    (func.abs(snapshots.c.trending_score) <= MAX_SCORE, snapshots.c.trending_score)
+                ).label("trending_score"),
                 models.c.pipeline_tag,
                 cast(models.c.created_at, String).label("created_at"),
                 snapshots.c.run_id,
@@ -631,6 +676,8 @@ class Store:
             )
             .join(models, models.c.model_id == snapshots.c.model_id)
             .join(runs, runs.c.id == snapshots.c.run_id)
+            # A time pandas cannot hold (stored before the importer refused it) is skipped.
+            .where(snapshots.c.observed_at < READABLE_UNTIL)
             .order_by(snapshots.c.observed_at, snapshots.c.model_id)
         )
         if since is not None:
@@ -641,8 +688,11 @@ class Store:
             # plain tuples: pandas inspects SQLAlchemy rows one attribute lookup at a time
             rows = [tuple(row) for row in conn.execute(query)]
         frame = pd.DataFrame(rows, columns=[c.name for c in query.selected_columns])
-        for column in ("observed_at", "created_at"):
-            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True, format="ISO8601")
+        # A creation date out of pandas' range (an odd import) is unknown, not an error.
+        frame["created_at"] = pd.to_datetime(
+            frame["created_at"], utc=True, format="ISO8601", errors="coerce"
+        )
         for column in ("downloads_30d", "downloads_all_time", "likes"):
             frame[column] = frame[column].astype("Int64")
         frame["trending_score"] = frame["trending_score"].astype("Float64")
@@ -650,7 +700,17 @@ class Store:
 
     def context_frame(self, table: Table) -> pd.DataFrame:
         """All rows of a context table (`hub_ranks`, `derivatives`, `ecosystem`), oldest first."""
-        query = select(table).order_by(table.c.observed_at, table.c.id)
+        columns = [
+            _in_range(c, COUNT_LIMITS["likes" if c.name == "likes" else "downloads_30d"])
+            if c.name in ("downloads_30d", "likes")
+            else c
+            for c in table.c
+        ]
+        query = (
+            select(*columns)
+            .where(table.c.observed_at < READABLE_UNTIL)
+            .order_by(table.c.observed_at, table.c.id)
+        )
         with self.engine.connect() as conn:
             frame = pd.DataFrame(conn.execute(query).all(), columns=list(table.c.keys()))
         frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
@@ -663,13 +723,16 @@ class Store:
             rows = [tuple(row) for row in conn.execute(query)]
         return pd.DataFrame(rows, columns=["id", "kind", "source", "status"])
 
-    def latest_watched_time(self) -> datetime | None:
-        """When the newest snapshot of a model stored with a family was taken."""
+    def latest_watched_time(self, until: datetime | None = None) -> datetime | None:
+        """When the newest snapshot of a model stored with a family was taken (before `until`:
+        a row dated in the future must not become the default week)."""
         query = (
             select(func.max(snapshots.c.observed_at))
             .join(models, models.c.model_id == snapshots.c.model_id)
             .where(models.c.family.is_not(None))
         )
+        if until is not None:
+            query = query.where(snapshots.c.observed_at <= until)
         with self.engine.connect() as conn:
             latest = conn.execute(query).scalar()
         return utc(latest) if latest is not None else None
@@ -968,3 +1031,9 @@ def describe_db_error(exc: BaseException) -> str:
         if needle in lowered:
             return words
     return hide_credentials(message)
+
+
+def _in_range(column: Any, limit: int) -> Any:
+    """The column where 0 ≤ value ≤ limit, else NULL: a value stored out of range reads as
+    unknown (pandas would otherwise fail casting it next to a NULL)."""
+    return case((column.between(0, limit), column)).label(column.name)

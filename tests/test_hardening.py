@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,9 @@ from monitor.config import load_config
 from monitor.errors import StoreError
 from monitor.fakehub import FakeHub
 from monitor.lock import exclusive
-from monitor.store import open_store
+from monitor.store import ModelRow, SnapshotRow, open_store
 
-from .conftest import SMALL_FAMILIES, write_config
+from .conftest import REPO, SMALL_FAMILIES, write_config
 
 # --- the lock file (13 §6) -----------------------------------------------------------------------
 
@@ -311,3 +312,80 @@ def test_an_uncreatable_storage_folder_is_a_usage_error_for_every_command(
         assert main(["--config", str(config), "--storage", url, command]) == 2, command
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "cannot create the storage folder" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "--week", "0001-W01"], "week 0001-W01 is before 2000"),
+        (["report", "--week", "9999-W52"], "week 9999-W52 has not begun yet"),
+        (["status", "--runs", str(10**30)], "--runs must be a number from 1 to 100,000"),
+        (["status", "--runs", "0"], "--runs must be a number from 1 to 100,000"),
+        (["status", "--runs", "-3"], "--runs must be a number from 1 to 100,000"),
+    ],
+)
+def test_impossible_weeks_and_run_counts_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    claims = f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
+    config = write_config(tmp_path, SMALL_FAMILIES, claims)
+    assert main(["--config", str(config), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"hf-monitor: error: {message}") and err.count("\n") == 1
+
+
+# --- values already stored out of range (13 §7, §9) ----------------------------------------------
+
+T = datetime(2026, 8, 19, 12, tzinfo=UTC)  # Wednesday of 2026-W34
+
+
+def store_hostile_rows(url: str) -> None:
+    """Rows an older version let in: a count near 2^63 beside a missing one, a 2099 and a
+    9999-12-31 observation."""
+    store = open_store(url)
+    qwen = ModelRow("Qwen/Qwen3-8B", "Qwen", "qwen", "CN")
+    oss = ModelRow("openai/gpt-oss-20b", "openai", "gpt-oss", "US")
+    rows = [
+        SnapshotRow("Qwen/Qwen3-8B", T, 2**63 - 1, None, 2**31 - 1, 1.0),
+        SnapshotRow("openai/gpt-oss-20b", T, None, 500, 7, float("inf")),
+        SnapshotRow("Qwen/Qwen3-8B", datetime(2099, 1, 1, tzinfo=UTC), 10, 10, 1, None),
+        SnapshotRow("Qwen/Qwen3-8B", datetime(9999, 12, 31, tzinfo=UTC), 20, 20, 2, None),
+    ]
+    run = store.begin_run("import", "old.csv", T)
+    store.finish_run(run, finished_at=T, status="ok", model_rows=[qwen, oss], snapshot_rows=rows)
+
+
+def test_stored_hostile_values_read_as_unknown_and_never_pick_a_future_week(
+    tmp_path: Path, storage_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claims = f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
+    config = write_config(tmp_path, SMALL_FAMILIES, claims, storage=storage_url)
+    store_hostile_rows(load_config(config).storage_url())
+
+    assert main(["--config", str(config), "models"]) == 0
+    out = tmp_path / "all.csv"
+    assert main(["--config", str(config), "export", "--out", str(out)]) == 0
+    assert main(["--config", str(config), "report"]) == 0  # the default week: not 2099
+    captured = capsys.readouterr()
+    assert "error" not in captured.err
+    assert (tmp_path / "reports" / "2026-W34" / "report.md").exists()
+    assert not (tmp_path / "reports" / "2099-W01").exists()
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    by_key = {(r["model_id"], r["observed_at"][:4]): r for r in rows}
+    qwen = by_key[("Qwen/Qwen3-8B", "2026")]
+    assert (qwen["downloads_30d"], qwen["likes"]) == ("", str(2**31 - 1))  # 2^63-1: unknown
+    oss = by_key[("openai/gpt-oss-20b", "2026")]
+    assert (oss["downloads_all_time"], oss["trending_score"]) == ("500", "")  # inf: unknown
+    assert ("Qwen/Qwen3-8B", "2099") in by_key  # kept, stored data is not rewritten
+    assert ("Qwen/Qwen3-8B", "9999") not in by_key  # beyond what a reader can hold
+
+
+def test_parse_model_stores_an_absurd_count_as_unknown() -> None:
+    from monitor.hub import parse_model
+
+    model = parse_model({"id": "a/b", "downloads": 2**63 - 5, "downloadsAllTime": 10**15})
+    assert model is not None
+    assert (model.downloads_30d, model.downloads_all_time) == (None, 10**15)
+    model = parse_model({"id": "a/b", "downloads": 10**15 + 1, "likes": 2**31})
+    assert model is not None and (model.downloads_30d, model.likes) == (None, None)
