@@ -65,13 +65,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
     parser.add_argument("--pg", default=os.environ.get("HF_MONITOR_TEST_PG"), help="PostgreSQL URL")
-    parser.add_argument("--only", type=int, choices=(1, 2, 3), action="append", help="a section")
+    parser.add_argument("--only", type=int, choices=(1, 2, 3, 4), action="append", help="a section")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     work = Path(tempfile.mkdtemp(prefix="hf-monitor-bench-"))
     try:
         print(machine())
-        sections = set(args.only or (1, 2, 3))
+        sections = set(args.only or (1, 2, 3, 4))
         rows = []
         if 1 in sections:
             rows += collection_cost(work, big_org=400 if args.quick else 2000)
@@ -80,6 +80,9 @@ def main() -> None:
                                   days=30 if args.quick else 365, pg=args.pg)  # fmt: skip
         if 3 in sections:
             rows += whole_hub(work, models=10_000 if args.quick else 100_000)
+        if 4 in sections:
+            rows += import_memory(work, models=500 if args.quick else 5000,
+                                  days=30 if args.quick else 730)  # fmt: skip
         print_table(rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -282,6 +285,38 @@ def history_scale(work: Path, models: int, days: int, pg: str | None) -> list[Ro
             f"loading the rows into pandas: {load_s:.1f} s, {load_rss:,.0f} MiB",
             f"{seconds / load_s:.1f}× the load", "< 10 s and < 1 GiB",
         ))  # fmt: skip
+    return out
+
+
+# --- 4. import memory against file size ------------------------------------------------------
+
+
+def import_memory(work: Path, models: int, days: int) -> list[Row]:
+    """Peak RSS of an import of a file and of one half its size: streaming keeps them equal."""
+    print(f"4. import memory: {models:,} models × {days} and {days // 2} days …", flush=True)
+    folder = work / "import-memory"
+    folder.mkdir()
+    cli = (sys.executable, "-m", "monitor", "--config", str(config_file(work, "memory-config")))
+    # The floor: the same interpreter with the same libraries loaded, importing nothing.
+    floor_code = (
+        f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
+        "import monitor.cli, monitor.importer, monitor.report, pandas, sqlalchemy\n"
+    )
+    _s, floor_rss, _ = child(sys.executable, "-c", floor_code, cwd=REPO)
+    out = []
+    for span in (days // 2, days):
+        data = folder / f"history-{span}.csv"
+        rows = write_history(data, models, span)
+        size = data.stat().st_size / 2**20
+        url = f"sqlite:///{folder / f'm{span}.db'}"
+        seconds, rss, _ = child(*cli, "--storage", url, "import", str(data), cwd=folder)
+        out.append(Row(
+            f"Import a {size:,.0f} MiB CSV ({rows:,} rows, SQLite): peak memory",
+            f"{rss:,.0f} MiB ({rows / seconds:,.0f} rows/s, {seconds:.0f} s)",
+            f"libraries loaded, nothing imported: {floor_rss:,.0f} MiB",
+            f"+{rss - floor_rss:,.0f} MiB over it", "< 500 MiB for 200 MB, flat in file size",
+        ))  # fmt: skip
+        data.unlink()
     return out
 
 

@@ -37,6 +37,12 @@ class StoreWriteError(MonitorError):
     exit_code = 1
 
 
+class OutputError(MonitorError):
+    """A report file cannot be written (disk full, no permission); nothing half-written."""
+
+    exit_code = 1
+
+
 class ImportRowError(MonitorError):
     """A row of an import file cannot be read; names the file and line."""
 

@@ -41,7 +41,8 @@ from .analysis import (
 from .claims import METRIC_LABELS, Claim, Outcome, Verdict, judge, load_claims
 from .config import Config
 from .context import ContextFrames, HubContext, hub_context
-from .errors import NoDataError, UsageError
+from .errors import NoDataError, OutputError, UsageError
+from .files import publish, staging, write_file
 from .formatting import short_label
 from .limits import EARLIEST_OBSERVATION, latest_allowed
 from .provenance import HUB, Provenance, data_provenance
@@ -452,18 +453,25 @@ def _iso(moment: datetime) -> str:
 
 def write_report(report: Report, snapshots: pd.DataFrame, config: Config, out_dir: Path) -> Path:
     """Write `out_dir/<week>/` (report.md, summary.json, PNGs) and refresh `out_dir/index.md`."""
-    folder = week_folder(out_dir, report.week.label)
-    folder.mkdir(parents=True, exist_ok=True)
-    frame = classify_frame(snapshots, config)
-    render_charts(report, frame, config, folder)
-    data = summary(report, config)
-    (folder / "summary.json").write_text(
-        json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
     from .markdown import render_markdown
 
-    (folder / "report.md").write_text(render_markdown(report, config), encoding="utf-8")
-    write_index(out_dir)
+    folder = week_folder(out_dir, report.week.label)
+    frame = classify_frame(snapshots, config)
+    data = summary(report, config)
+    text = render_markdown(report, config)
+    # Every file lands whole or not at all, and the week is marked complete last (files.py).
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with staging(folder) as scratch:
+            render_charts(report, frame, config, scratch)
+            write_file(scratch / "report.md", text)
+            write_file(
+                scratch / "summary.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+            )
+            publish(scratch, folder, owned=set(CHART_FILES.values()))
+        write_index(out_dir)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write the report: {exc.strerror or exc}") from None
     return folder
 
 
@@ -548,7 +556,7 @@ def write_index(out_dir: Path) -> Path:
     trends = trends_index_section(out_dir)
     text += f"\n{trends}" if trends else ""
     index = out_dir / "index.md"
-    index.write_text(text, encoding="utf-8")
+    write_file(index, text)
     return index
 
 

@@ -306,7 +306,8 @@ def test_an_uncreatable_storage_folder_is_a_usage_error_for_every_command(
     locked.mkdir()
     blocker = locked / "file"
     blocker.write_text("x")
-    config = write_config(tmp_path, SMALL_FAMILIES)
+    claims = f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
+    config = write_config(tmp_path, SMALL_FAMILIES, claims)
     url = f"sqlite:///{blocker}/sub/monitor.db"
     for command in ("collect", "run", "status"):
         assert main(["--config", str(config), "--storage", url, command]) == 2, command
