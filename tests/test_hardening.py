@@ -390,3 +390,19 @@ def test_parse_model_stores_an_absurd_count_as_unknown() -> None:
     assert (model.downloads_30d, model.downloads_all_time) == (None, 10**15)
     model = parse_model({"id": "a/b", "downloads": 10**15 + 1, "likes": 2**31})
     assert model is not None and (model.downloads_30d, model.likes) == (None, None)
+
+
+def test_the_daemon_logs_one_line_for_a_config_that_is_not_utf8(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from monitor.scheduler import scheduled_collect
+
+    config = write_config(tmp_path, SMALL_FAMILIES)
+    config.write_bytes(b"\xff\xfe" + config.read_bytes())
+    caplog.set_level("INFO", logger="monitor")
+    scheduled_collect(config)  # the job reloads the config: it must log, not raise
+    [record] = [r for r in caplog.records if r.name.startswith("monitor")]
+    assert record.levelname == "ERROR" and record.exc_info is None
+    assert record.getMessage() == (
+        f"collect skipped: {config}: not UTF-8 text (byte 0xff at offset 0); save the config as UTF-8"
+    )
