@@ -182,6 +182,8 @@ class _FileReader:
         for snapshot, row in self._snapshots():
             self.rows += 1
             if snapshot.model_id not in self.models:
+                # `row` is only None for a model the fast CSV loop has already seen
+                assert row is not None
                 self.models[snapshot.model_id] = self.parser.model(row, snapshot.model_id)
             # The same model at the same moment twice in one file (e.g. in two lists): keep the
             # first (within a chunk here, across chunks by the insert's ON CONFLICT DO NOTHING).
@@ -197,10 +199,10 @@ class _FileReader:
             yield self._chunk(snapshots)
 
     def _chunk(self, snapshots: dict[tuple[str, datetime], SnapshotRow]) -> Chunk:
-        ids = {model_id for model_id, _ in snapshots}
+        ids = dict.fromkeys(model_id for model_id, _ in snapshots)  # in file order
         return [self.models[i] for i in ids], list(snapshots.values())
 
-    def _snapshots(self) -> Iterator[tuple[SnapshotRow, _Row]]:
+    def _snapshots(self) -> Iterator[tuple[SnapshotRow, _Row | None]]:
         path = self.path
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -226,32 +228,32 @@ def _is_csv(path: Path, head: str) -> bool:
 
 def _csv_snapshots(
     path: Path, handle: TextIO, parser: _Parser
-) -> Iterator[tuple[SnapshotRow, _Row]]:
+) -> Iterator[tuple[SnapshotRow, _Row | None]]:
     """A CSV, row by row. A plain row — one column per field, whole-number counts, one time
     column — goes through a tight loop (several times faster); anything unusual is read by the
     general path, which words the errors."""
     reader = csv.reader(handle)
     header = tuple(next(reader, ()))
     name = path.name
-    fast = _FastCsv(header, parser)
+    fast = _FastCsv(name, header, parser)
     for record in reader:
         if not record:
             continue
-        where = f"{name}:{reader.line_num}"
         if fast.usable:
             try:
-                yield fast.snapshot(record, where)
+                yield fast.snapshot(record, reader.line_num)
                 continue
             except (_NotPlain, ValueError):
                 pass
-        row = _Row(where, dict(zip(header, record, strict=False)), header)
+        row = _Row(f"{name}:{reader.line_num}", dict(zip(header, record, strict=False)), header)
         yield parser.snapshot(row), row
 
 
 class _FastCsv:
     """The tight loop for plain CSV rows; `usable` is False when the header is not plain."""
 
-    def __init__(self, header: tuple[str, ...], parser: _Parser) -> None:
+    def __init__(self, name: str, header: tuple[str, ...], parser: _Parser) -> None:
+        self.name = name
         self.header = header
         self.parser = parser
         aliases, time_keys = parser.names_for(_Row("", {}, header))
@@ -271,14 +273,19 @@ class _FastCsv:
         self.times: dict[str, datetime] = {}
         self.checked: set[str] = set()
 
-    def snapshot(self, record: list[str], where: str) -> tuple[SnapshotRow, _Row]:
+    def snapshot(self, record: list[str], line: int) -> tuple[SnapshotRow, _Row | None]:
+        """The row's snapshot, and the row itself on a model's first mention (its model row
+        comes from there; building a dict per row would cost more than the rest)."""
         if len(record) != len(self.header):
             raise _NotPlain
         model_id = record[self.i_id]
-        row = _Row(where, dict(zip(self.header, record, strict=True)), self.header)
+        row = None
         if model_id not in self.checked:
             if not model_id or model_id != model_id.strip():
                 raise _NotPlain
+            row = _Row(
+                f"{self.name}:{line}", dict(zip(self.header, record, strict=True)), self.header
+            )
             self.parser.check_model(row, model_id)
             self.checked.add(model_id)
         stamp = record[self.i_time]

@@ -171,9 +171,9 @@ def test_the_fast_csv_path_reads_exactly_what_the_general_one_does(
     taken = []
     fast_snapshot = importer._FastCsv.snapshot
 
-    def spy(self, record, where):  # counts the rows the fast loop itself returned
-        result = fast_snapshot(self, record, where)
-        taken.append(where)
+    def spy(self, record, line):  # counts the rows the fast loop itself returned
+        result = fast_snapshot(self, record, line)
+        taken.append(line)
         return result
 
     monkeypatch.setattr(importer._FastCsv, "snapshot", spy)
