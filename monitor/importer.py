@@ -69,7 +69,7 @@ class _Row:
 
 # Rows parsed and written per step: memory stays flat however big the file (a 200 MB CSV
 # held whole took 2.3 GB), while each step is still one big executemany.
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 50_000
 
 Chunk = tuple[list[ModelRow], list[SnapshotRow]]
 

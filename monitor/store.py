@@ -419,16 +419,26 @@ class Store:
                 assert key is not None
                 run_id = int(key[0])
                 added = 0
-                model_ids: set[str] = set()
+                # A model is upserted when first met (the snapshots' foreign key needs it) and
+                # once more at the end with its first and last time over the whole file:
+                # upserting every model of every chunk had cost more than the snapshots.
+                seen: dict[str, tuple[datetime, datetime]] = {}
+                met: dict[str, ModelRow] = {}
                 for model_rows, snapshot_rows in chunks:
-                    self._upsert_models(conn, model_rows, _seen_times(snapshot_rows))
+                    times = _seen_times(snapshot_rows)
+                    new = [m for m in model_rows if m.model_id not in met]
+                    self._upsert_models(conn, new, times)
+                    met.update((m.model_id, m) for m in new)
                     added += _insert_snapshots(conn, run_id, snapshot_rows)
-                    model_ids.update(m.model_id for m in model_rows)
+                    for model_id, (first, last) in times.items():
+                        old = seen.get(model_id, (first, last))
+                        seen[model_id] = (min(old[0], first), max(old[1], last))
+                self._upsert_models(conn, list(met.values()), seen)
                 finished_at = finish(conn, run_id)
                 conn.execute(
                     runs.update()
                     .where(runs.c.id == run_id)
-                    .values(finished_at=finished_at, status="ok", models=len(model_ids))
+                    .values(finished_at=finished_at, status="ok", models=len(met))
                 )
                 return run_id, added
         except SQLAlchemyError as exc:
