@@ -406,3 +406,38 @@ def test_the_daemon_logs_one_line_for_a_config_that_is_not_utf8(
     assert record.getMessage() == (
         f"collect skipped: {config}: not UTF-8 text (byte 0xff at offset 0); save the config as UTF-8"
     )
+
+
+def test_real_sqlite_failures_are_worded_without_sql(tmp_path: Path) -> None:
+    from monitor.store import describe_db_error
+
+    db = tmp_path / "x.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (x INTEGER)")
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another writer holds the lock
+    other = sqlite3.connect(db, timeout=0)
+    with pytest.raises(sqlite3.OperationalError) as locked:
+        other.execute("INSERT INTO t VALUES (1)")
+    holder.execute("ROLLBACK")
+    holder.close()
+    other.close()
+    reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as read_only:
+        reader.execute("INSERT INTO t VALUES (1)")
+    reader.close()
+
+    assert describe_db_error(locked.value) == "another program holds the database's write lock"
+    assert describe_db_error(read_only.value) == "the database file is read-only"
+
+
+def test_a_run_that_cannot_start_is_one_line_with_the_cause(tmp_path: Path) -> None:
+    from monitor.errors import StoreWriteError
+    from monitor.store import Store
+
+    db = tmp_path / "monitor.db"
+    open_store(f"sqlite:///{db}")
+    read_only = Store(create_engine(f"sqlite:///file:{db}?mode=ro&uri=true", poolclass=NullPool))
+    with pytest.raises(StoreWriteError) as caught:
+        read_only.begin_run("collect", "http://hub", T)
+    assert str(caught.value) == "cannot start the collect run: the database file is read-only"
