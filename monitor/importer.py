@@ -1,7 +1,9 @@
 """Load historical snapshots from CSV, JSON Lines or JSON files.
 
-A file is read and checked completely before anything is written: a bad row stops the import
-with the file name and line, and nothing of that file is stored. A file whose content was
+A file is read, checked and written in chunks inside one transaction that also holds its run
+row, so memory does not grow with the file: a bad row anywhere stops the import with the file
+name and line, the transaction is rolled back, and nothing of that file is stored — not even a
+run. Numbers and times outside `limits` are bad rows. A file whose content was
 imported before adds nothing (its SHA-256 is recorded), and rows already stored — the same
 model at the same moment — are skipped, so overlapping files are safe too.
 """
