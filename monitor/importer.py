@@ -127,28 +127,28 @@ class _Ranks:
 
     def __init__(self, top: int | None) -> None:
         self.top = top
-        self.best: dict[datetime, list[SnapshotRow]] = {}
+        self.best: dict[datetime, dict[str, SnapshotRow]] = {}
         self.counts: dict[datetime, int] = {}
 
     def add(self, row: SnapshotRow) -> None:
         if self.top is None or row.downloads_30d is None:
             return
-        rows = self.best.setdefault(row.observed_at, [])
-        if any(r.model_id == row.model_id for r in rows):  # the same model twice: first wins
+        rows = self.best.setdefault(row.observed_at, {})
+        if row.model_id in rows:  # the same model twice at one time: the first wins
             return
         self.counts[row.observed_at] = self.counts.get(row.observed_at, 0) + 1
-        rows.append(row)
+        rows[row.model_id] = row
         if len(rows) > 2 * self.top:  # keep memory bounded by `top`, not by the file
-            rows.sort(key=_rank_key)
-            del rows[self.top :]
+            kept = sorted(rows.values(), key=_rank_key)[: self.top]
+            self.best[row.observed_at] = {r.model_id: r for r in kept}
 
     def captures(self, models: dict[str, ModelRow]) -> list[ContextRows]:
         out = []
-        for moment, rows in sorted(self.best.items()):
+        for moment, by_id in sorted(self.best.items()):
             assert self.top is not None
             if self.counts[moment] < self.top:
                 continue
-            rows.sort(key=_rank_key)
+            rows = sorted(by_id.values(), key=_rank_key)
             ranks = [
                 RankRow(
                     scope="all",

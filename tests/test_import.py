@@ -343,3 +343,22 @@ def test_an_import_run_records_how_long_it_took(config_path: Path, tmp_path: Pat
     [record] = open_store(load_config(config_path).storage_url()).recent_runs()
     assert record.seconds is not None and 0 < record.seconds <= elapsed
     assert record.models == 50
+
+
+def test_hub_top_keeps_the_right_ranks_when_it_trims_a_long_capture(
+    config_path: Path, tmp_path: Path
+) -> None:
+    # top 2 of 7 rows: the reader trims to the best 2 once it holds more than 4
+    downloads = [30, 700, 5, 900, 100, 800, 60]
+    path = tmp_path / "top.csv"
+    path.write_text(
+        "fetched_at,model_id,downloads_30d\n"
+        + "".join(f"2026-08-20T01:00:00Z,org/m{i},{d}\n" for i, d in enumerate(downloads))
+        + "2026-08-20T01:00:00Z,org/m1,1000000\n"  # the same model again: the first row counts
+    )
+    assert run(config_path, "--hub-top", "2", str(path)) == 0
+    ranks = open_store(load_config(config_path).storage_url()).context_frame(tables.hub_ranks)
+    assert list(zip(ranks["rank"], ranks.model_id, ranks.downloads_30d, strict=True)) == [
+        (1, "org/m3", 900),
+        (2, "org/m5", 800),
+    ]
