@@ -214,17 +214,31 @@ def write_history(path: Path, models: int, days: int) -> int:
     return models * days
 
 
+TIME = shutil.which("time") or "/usr/bin/time"
+
+
 def child(*command: str, cwd: Path) -> tuple[float, float, str]:
-    """Run a command; (seconds, peak RSS in MiB, stderr tail)."""
+    """Run a command; (seconds, peak RSS in MiB, stderr tail).
+
+    The peak comes from GNU time, which starts the command itself: Linux carries the spawning
+    process's own peak into a child's `ru_maxrss` (Python spawns with vfork), so measured from
+    here every child would look at least as big as this script.
+    """
     started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    timed = (TIME, "-f", "maxrss %M", *command) if os.path.exists(TIME) else command
+    proc = subprocess.Popen(timed, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
-    err = proc.stderr.read().decode()[-300:]
+    err = proc.stderr.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {err}")
-    return seconds, usage.ru_maxrss / 1024, err
+        raise SystemExit(f"{' '.join(command)} failed: {err[-300:]}")
+    peak_kib = usage.ru_maxrss
+    if timed is not command:
+        last = err.rstrip().rpartition("\n")[2]
+        peak_kib = int(last.removeprefix("maxrss "))
+        err = err.rstrip().rpartition("\n")[0]
+    return seconds, peak_kib / 1024, err[-300:]
 
 
 def bare_insert(path: Path, db: Path) -> float:

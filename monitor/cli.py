@@ -29,8 +29,9 @@ from .config import (
     default_config_path,
     load_config,
 )
+from .dbtext import display_url, hide_credentials
 from .errors import MonitorError, StoreError, UsageError
-from .store import Store, display_url, driver_url, hide_credentials, open_store
+from .store import Store, driver_url, open_store
 
 if TYPE_CHECKING:
     from .collect import CollectResult

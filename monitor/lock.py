@@ -95,7 +95,8 @@ def _advisory(storage_url: str, what: str) -> Iterator[None]:
 
 @contextmanager
 def _connect(storage_url: str, application_name: str) -> Iterator[Connection]:
-    from .store import build_engine, display_url, first_line
+    from .dbtext import display_url, first_line
+    from .store import build_engine
 
     engine = build_engine(
         storage_url,

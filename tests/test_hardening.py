@@ -83,7 +83,7 @@ def test_a_storage_url_with_an_unencoded_password_is_refused_without_printing_it
 
 
 def test_display_url_hides_passwords_and_secret_parameters() -> None:
-    from monitor.store import display_url, hide_credentials
+    from monitor.dbtext import display_url, hide_credentials
 
     assert (
         display_url("postgresql://alice:p%40ss@db:5432/hf") == "postgresql://alice:***@db:5432/hf"
@@ -409,7 +409,7 @@ def test_the_daemon_logs_one_line_for_a_config_that_is_not_utf8(
 
 
 def test_real_sqlite_failures_are_worded_without_sql(tmp_path: Path) -> None:
-    from monitor.store import describe_db_error
+    from monitor.dbtext import describe_db_error
 
     db = tmp_path / "x.db"
     with sqlite3.connect(db) as conn:
