@@ -31,7 +31,7 @@ from .config import (
 )
 from .dbtext import display_url, hide_credentials
 from .errors import MonitorError, StoreError, UsageError
-from .store import Store, driver_url, open_store
+from .store import Store, build_engine, open_store
 
 if TYPE_CHECKING:
     from .collect import CollectResult
@@ -556,6 +556,7 @@ def _open_existing(args: argparse.Namespace) -> tuple[Config, Store]:
 
 def _existing_store(config: Config) -> Store:
     url = config.storage_url()
+    build_engine(url).dispose()  # an unknown driver or a malformed URL says so first
     if not _database_exists(url):
         raise StoreError(
             f"no database at {display_url(url)} (check --storage or storage.url in "
@@ -569,11 +570,11 @@ def _database_exists(url: str) -> bool:
     if url.startswith("sqlite"):
         rest = url.partition(":///")[2]
         return not rest or rest == ":memory:" or Path(rest).is_file()
-    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
-    engine = create_engine(driver_url(url), poolclass=NullPool)
+    engine = build_engine(url, poolclass=NullPool)  # a bad driver or URL: one line, exit 2
     try:
         with engine.connect() as conn:
             return inspect(conn).has_table("schema_migrations")

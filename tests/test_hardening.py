@@ -309,10 +309,14 @@ def test_an_uncreatable_storage_folder_is_a_usage_error_for_every_command(
     claims = f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
     config = write_config(tmp_path, SMALL_FAMILIES, claims)
     url = f"sqlite:///{blocker}/sub/monitor.db"
-    for command in ("collect", "run", "status"):
+    for command, message in (
+        ("collect", "cannot create the storage folder"),
+        ("run", "cannot create the storage folder"),
+        ("status", "no database at"),  # a read-only command creates nothing
+    ):
         assert main(["--config", str(config), "--storage", url, command]) == 2, command
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "cannot create the storage folder" in err
+        assert err.count("\n") == 1 and message in err
 
 
 @pytest.mark.parametrize(
@@ -330,6 +334,7 @@ def test_impossible_weeks_and_run_counts_are_usage_errors(
 ) -> None:
     claims = f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
     config = write_config(tmp_path, SMALL_FAMILIES, claims)
+    open_store(load_config(config).storage_url())  # an empty database
     assert main(["--config", str(config), *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"hf-monitor: error: {message}") and err.count("\n") == 1
