@@ -44,8 +44,10 @@ _SECRET_PARAM = re.compile(r"(?i)\b(password|passwd|pwd|token)=[^&\s]*")
 
 def hide_credentials(text: str) -> str:
     """`scheme://user:secret@host` → `scheme://user:***@host`, also inside longer text."""
+    # userinfo holds no "/" (so `hf://datasets/org/name@revision` is left alone) but may hold
+    # an unencoded "@": up to the last one before the host goes.
     text = re.sub(
-        r"(?P<scheme>[A-Za-z][\w+.-]*://)(?P<userinfo>[^\s]*)@(?P<host>[^@\s/?#]*)",
+        r"(?P<scheme>[A-Za-z][\w+.-]*://)(?P<userinfo>[^\s/?#]*)@(?P<host>[^@\s/?#]*)",
         _mask_userinfo,
         text,
     )

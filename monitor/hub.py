@@ -48,7 +48,7 @@ from huggingface_hub.utils import (
 from . import __version__
 from .bounded import get_bounded, new_client
 from .errors import ConfigError, MonitorError
-from .limits import MAX_DOWNLOADS
+from .limits import MAX_DOWNLOADS, score_in_range
 
 if TYPE_CHECKING:
     from huggingface_hub import HfFileSystem
@@ -607,7 +607,7 @@ def _score(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     number = float(value)
-    return number if math.isfinite(number) else None
+    return number if score_in_range(number) else None
 
 
 def _timestamp(value: object) -> datetime | None:

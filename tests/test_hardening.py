@@ -95,6 +95,9 @@ def test_display_url_hides_passwords_and_secret_parameters() -> None:
     assert hide_credentials("failed: GET http://u:pw@hub.local/api/models 500") == (
         "failed: GET http://u:***@hub.local/api/models 500"
     )
+    assert hide_credentials("postgresql://alice:p@ss:w0rd@db/x") == "postgresql://alice:***@db/x"
+    pinned = "hf://datasets/org/name@e5e06030b3785364ccf42ccfbf132e0e4d68afb4"
+    assert hide_credentials(pinned) == pinned  # a revision, not a password
 
 
 def test_an_endpoint_with_credentials_is_neither_printed_nor_stored(
@@ -395,6 +398,8 @@ def test_parse_model_stores_an_absurd_count_as_unknown() -> None:
     assert (model.downloads_30d, model.downloads_all_time) == (None, 10**15)
     model = parse_model({"id": "a/b", "downloads": 10**15 + 1, "likes": 2**31})
     assert model is not None and (model.downloads_30d, model.likes) == (None, None)
+    model = parse_model({"id": "a/b", "trendingScore": 1_000_000_001})
+    assert model is not None and model.trending_score is None
 
 
 def test_the_daemon_logs_one_line_for_a_config_that_is_not_utf8(
