@@ -13,6 +13,8 @@
    rows into pandas.
 3. Whole-Hub scale: listing and storing a simulated 100,000-model Hub, extrapolated to
    2.5 million models within the Hub's rate limits.
+4. Import memory: peak RSS of importing two years of that history (210 MiB of CSV) and one
+   year (105 MiB), against the interpreter with the same modules loaded: flat when streaming.
 
 Everything runs locally: the Hub is the project's fake Hub on 127.0.0.1.
 """
@@ -65,13 +67,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
     parser.add_argument("--pg", default=os.environ.get("HF_MONITOR_TEST_PG"), help="PostgreSQL URL")
-    parser.add_argument("--only", type=int, choices=(1, 2, 3), action="append", help="a section")
+    parser.add_argument("--only", type=int, choices=(1, 2, 3, 4), action="append", help="a section")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     work = Path(tempfile.mkdtemp(prefix="hf-monitor-bench-"))
     try:
         print(machine())
-        sections = set(args.only or (1, 2, 3))
+        sections = set(args.only or (1, 2, 3, 4))
         rows = []
         if 1 in sections:
             rows += collection_cost(work, big_org=400 if args.quick else 2000)
@@ -80,6 +82,9 @@ def main() -> None:
                                   days=30 if args.quick else 365, pg=args.pg)  # fmt: skip
         if 3 in sections:
             rows += whole_hub(work, models=10_000 if args.quick else 100_000)
+        if 4 in sections:
+            rows += import_memory(work, models=500 if args.quick else 5000,
+                                  days=30 if args.quick else 730)  # fmt: skip
         print_table(rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -209,17 +214,31 @@ def write_history(path: Path, models: int, days: int) -> int:
     return models * days
 
 
+TIME = shutil.which("time") or "/usr/bin/time"
+
+
 def child(*command: str, cwd: Path) -> tuple[float, float, str]:
-    """Run a command; (seconds, peak RSS in MiB, stderr tail)."""
+    """Run a command; (seconds, peak RSS in MiB, stderr tail).
+
+    The peak comes from GNU time, which starts the command itself: Linux carries the spawning
+    process's own peak into a child's `ru_maxrss` (Python spawns with vfork), so measured from
+    here every child would look at least as big as this script.
+    """
     started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    timed = (TIME, "-f", "maxrss %M", *command) if os.path.exists(TIME) else command
+    proc = subprocess.Popen(timed, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
-    err = proc.stderr.read().decode()[-300:]
+    err = proc.stderr.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {err}")
-    return seconds, usage.ru_maxrss / 1024, err
+        raise SystemExit(f"{' '.join(command)} failed: {err[-300:]}")
+    peak_kib = usage.ru_maxrss
+    if timed is not command:
+        last = err.rstrip().rpartition("\n")[2]
+        peak_kib = int(last.removeprefix("maxrss "))
+        err = err.rstrip().rpartition("\n")[0]
+    return seconds, peak_kib / 1024, err[-300:]
 
 
 def bare_insert(path: Path, db: Path) -> float:
@@ -282,6 +301,38 @@ def history_scale(work: Path, models: int, days: int, pg: str | None) -> list[Ro
             f"loading the rows into pandas: {load_s:.1f} s, {load_rss:,.0f} MiB",
             f"{seconds / load_s:.1f}× the load", "< 10 s and < 1 GiB",
         ))  # fmt: skip
+    return out
+
+
+# --- 4. import memory against file size ------------------------------------------------------
+
+
+def import_memory(work: Path, models: int, days: int) -> list[Row]:
+    """Peak RSS of an import of a file and of one half its size: streaming keeps them equal."""
+    print(f"4. import memory: {models:,} models × {days} and {days // 2} days …", flush=True)
+    folder = work / "import-memory"
+    folder.mkdir()
+    cli = (sys.executable, "-m", "monitor", "--config", str(config_file(work, "memory-config")))
+    # The floor: the same interpreter with the same libraries loaded, importing nothing.
+    floor_code = (
+        f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
+        "import monitor.cli, monitor.importer, monitor.store\n"
+    )
+    _s, floor_rss, _ = child(sys.executable, "-c", floor_code, cwd=REPO)
+    out = []
+    for span in (days // 2, days):
+        data = folder / f"history-{span}.csv"
+        rows = write_history(data, models, span)
+        size = data.stat().st_size / 2**20
+        url = f"sqlite:///{folder / f'm{span}.db'}"
+        seconds, rss, _ = child(*cli, "--storage", url, "import", str(data), cwd=folder)
+        out.append(Row(
+            f"Import a {size:,.0f} MiB CSV ({rows:,} rows, SQLite): peak memory",
+            f"{rss:,.0f} MiB ({rows / seconds:,.0f} rows/s, {seconds:.0f} s)",
+            f"libraries loaded, nothing imported: {floor_rss:,.0f} MiB",
+            f"+{rss - floor_rss:,.0f} MiB over it", "< 500 MiB for 200 MB, flat in file size",
+        ))  # fmt: skip
+        data.unlink()
     return out
 
 

@@ -29,14 +29,16 @@ from .config import (
     default_config_path,
     load_config,
 )
+from .dbtext import display_url, hide_credentials
 from .errors import MonitorError, StoreError, UsageError
-from .store import Store, display_url, driver_url, open_store
+from .store import Store, build_engine, open_store
 
 if TYPE_CHECKING:
     from .collect import CollectResult
 
 PROG = "hf-monitor"
 DEBUG_ENV = "HF_MONITOR_DEBUG"
+MAX_RUNS_SHOWN = 100_000  # far more than a terminal shows; beyond it, a typo
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -134,7 +136,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 def _print_collect(result: CollectResult, config: Config) -> None:
     for selector, error in result.errors:
-        print(f"{PROG}: {selector}: {error}", file=sys.stderr)
+        print(f"{PROG}: {selector}: {hide_credentials(error)}", file=sys.stderr)
     _warn_empty_families(config, open_store(config.storage_url()), result.run_id, result.errors)
     context = (
         f" ({result.context_requests} for Hub-wide context)" if result.context_requests else ""
@@ -142,7 +144,7 @@ def _print_collect(result: CollectResult, config: Config) -> None:
     print(
         f"run {result.run_id}: {result.status} — {result.models} models, "
         f"{result.new_snapshots} new snapshots, {result.requests} requests{context}, "
-        f"{result.seconds:.1f} s ({config.hub_endpoint()})"
+        f"{result.seconds:.1f} s ({hide_credentials(config.hub_endpoint())})"
     )
 
 
@@ -189,6 +191,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .scheduler import next_times
     from .views import render_status
 
+    if not 1 <= args.runs <= MAX_RUNS_SHOWN:
+        raise UsageError(f"--runs must be a number from 1 to {MAX_RUNS_SHOWN:,}")
     config, store = _open_existing(args)
     now = datetime.now(UTC)
     busy = writer_busy(config.storage_url())
@@ -309,6 +313,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not any(path.is_file() for path in args.files):  # nothing to read: create nothing
         raise UsageError(f"no such file: {args.files[0]}")
     config, store = _open(args)
+    store.verify()
     failed = 0
     with writer_lock(config.storage_url(), "import"):
         failed = _import_all(args.files, store, config, args.hub_top)
@@ -568,6 +573,7 @@ def _open_existing(args: argparse.Namespace) -> tuple[Config, Store]:
 
 def _existing_store(config: Config) -> Store:
     url = config.storage_url()
+    build_engine(url).dispose()  # an unknown driver or a malformed URL says so first
     if not _database_exists(url):
         raise StoreError(
             f"no database at {display_url(url)} (check --storage or storage.url in "
@@ -581,11 +587,11 @@ def _database_exists(url: str) -> bool:
     if url.startswith("sqlite"):
         rest = url.partition(":///")[2]
         return not rest or rest == ":memory:" or Path(rest).is_file()
-    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
-    engine = create_engine(driver_url(url), poolclass=NullPool)
+    engine = build_engine(url, poolclass=NullPool)  # a bad driver or URL: one line, exit 2
     try:
         with engine.connect() as conn:
             return inspect(conn).has_table("schema_migrations")

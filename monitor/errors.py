@@ -31,6 +31,18 @@ class StoreError(MonitorError):
     exit_code = 2
 
 
+class StoreWriteError(MonitorError):
+    """The database refused a run's write (disk full, read-only, locked, corrupt)."""
+
+    exit_code = 1
+
+
+class OutputError(MonitorError):
+    """A report file cannot be written (disk full, no permission); nothing half-written."""
+
+    exit_code = 1
+
+
 class ImportRowError(MonitorError):
     """A row of an import file cannot be read; names the file and line."""
 

@@ -70,7 +70,7 @@ def write_export(
     frame["observed_at"] = frame["observed_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     buffer = io.StringIO()
     if fmt == "csv":
-        frame.to_csv(buffer, index=False, lineterminator="\n")
+        neutralise_formulas(frame).to_csv(buffer, index=False, lineterminator="\n")
     else:
         frame.to_json(buffer, orient="records", lines=True, force_ascii=False)
     text = buffer.getvalue()
@@ -79,3 +79,27 @@ def write_export(
         (stdout or sys.stdout).write(text)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, prefixed with `'` (CSV only).
+
+    Hub strings (ids, authors, tags) are chosen by strangers; numbers are left alone, so a
+    negative count stays a number.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype != object and not pd.api.types.is_string_dtype(out[column]):
+            continue
+        out[column] = out[column].map(_quote_formula)
+    return out
+
+
+def _quote_formula(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -48,6 +48,7 @@ from huggingface_hub.utils import (
 from . import __version__
 from .bounded import get_bounded, new_client
 from .errors import ConfigError, MonitorError
+from .limits import MAX_DOWNLOADS, score_in_range
 
 if TYPE_CHECKING:
     from huggingface_hub import HfFileSystem
@@ -592,7 +593,7 @@ def parse_children_counts(value: object) -> DerivativeCounts:
     return DerivativeCounts(**counts)
 
 
-def _count(value: object, below: int = 2**63) -> int | None:
+def _count(value: object, below: int = MAX_DOWNLOADS + 1) -> int | None:
     """A non-negative integer count, or None when the Hub sent nothing usable."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -606,7 +607,7 @@ def _score(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     number = float(value)
-    return number if math.isfinite(number) else None
+    return number if score_in_range(number) else None
 
 
 def _timestamp(value: object) -> datetime | None:

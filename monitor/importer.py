@@ -1,7 +1,9 @@
 """Load historical snapshots from CSV, JSON Lines or JSON files.
 
-A file is read and checked completely before anything is written: a bad row stops the import
-with the file name and line, and nothing of that file is stored. A file whose content was
+A file is read, checked and written in chunks inside one transaction that also holds its run
+row, so memory does not grow with the file: a bad row anywhere stops the import with the file
+name and line, the transaction is rolled back, and nothing of that file is stored — not even a
+run. Numbers and times outside `limits` are bad rows. A file whose content was
 imported before adds nothing (its SHA-256 is recorded), and rows already stored — the same
 model at the same moment — are skipped, so overlapping files are safe too.
 """
@@ -10,19 +12,26 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from sqlalchemy.engine import Connection
 
 from .config import Config, Family
 from .errors import ImportRowError, UsageError
+from .limits import (
+    COUNT_LIMITS,
+    EARLIEST_OBSERVATION,
+    MAX_SCORE,
+    latest_allowed,
+    score_in_range,
+)
 from .store import ContextRows, ModelRow, RankRow, SnapshotRow, Store
 
 # Accepted column names, first match wins. A full timestamp wins over a date.
@@ -60,6 +69,13 @@ class _Row:
     columns: tuple[str, ...] | None = None  # a CSV header, shared by all rows of the file
 
 
+# Rows parsed and written per step: memory stays flat however big the file (a 200 MB CSV
+# held whole took 2.3 GB), while each step is still one big executemany.
+CHUNK_ROWS = 50_000
+
+Chunk = tuple[list[ModelRow], list[SnapshotRow]]
+
+
 def import_file(
     path: Path, store: Store, config: Config, now: datetime, hub_top: int | None = None
 ) -> ImportResult:
@@ -68,185 +84,262 @@ def import_file(
     With `hub_top`, the file is known to hold the Hub's `hub_top` most downloaded models at each
     capture (e.g. a daily "top 300 by downloads" list): their Hub-wide ranks are stored too.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-    digest = hashlib.sha256(raw).hexdigest()
+    started = time.monotonic()
+    digest = file_sha256(path)
     if store.imported_file(digest) is not None:
         return ImportResult(path, rows=0, new_snapshots=0, models=0, already_imported=True)
-    snapshots, model_rows = parse_file(path, raw, config)
-    captures = hub_ranks(snapshots, model_rows, hub_top) if hub_top else []
-    run_id = store.begin_run("import", path.name, now)
+    reader = _FileReader(path, config, now, hub_top)
 
-    def also(conn: Connection) -> None:
-        store.record_import(conn, digest, path.name, run_id, len(snapshots))
-        for capture in captures:
+    def finish(conn: Connection, run_id: int) -> datetime:
+        if reader.rows == 0:
+            raise ImportRowError(f"{path}: no rows to import")
+        store.record_import(conn, digest, path.name, run_id, reader.rows)
+        for capture in reader.ranks.captures(reader.models):
             capture.write(conn, run_id)
+        return now + timedelta(seconds=time.monotonic() - started)
 
-    added = store.finish_run(
-        run_id,
-        finished_at=now,
-        status="ok",
-        model_rows=model_rows,
-        snapshot_rows=snapshots,
-        extra=also,
-    )
-    return ImportResult(path, len(snapshots), added, len(model_rows), run_id=run_id)
+    run_id, added = store.save_chunked_run("import", path.name, now, reader.chunks(), finish)
+    return ImportResult(path, reader.rows, added, len(reader.models), run_id=run_id)
 
 
-def hub_ranks(
-    snapshots: list[SnapshotRow], model_rows: list[ModelRow], top: int
-) -> list[ContextRows]:
-    """Per capture time, the `top` most downloaded models of the file as Hub-wide ranks.
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in blocks."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    return digest.hexdigest()
+
+
+class _Ranks:
+    """Per capture time, the `top` most downloaded rows seen so far, and how many there were.
 
     Right only when the file holds at least the Hub's `top` most downloaded models at each
     capture; a capture with fewer rows than `top` is skipped rather than ranked wrongly.
     """
-    info = {m.model_id: m for m in model_rows}
-    by_time: dict[datetime, list[SnapshotRow]] = {}
-    for snapshot in snapshots:
-        if snapshot.downloads_30d is not None:
-            by_time.setdefault(snapshot.observed_at, []).append(snapshot)
-    out = []
-    for moment, rows in sorted(by_time.items()):
-        if len(rows) < top:
-            continue
-        rows.sort(key=lambda r: (-(r.downloads_30d or 0), r.model_id))
-        ranks = [
-            RankRow(
-                scope="all",
-                rank=n,
-                model_id=r.model_id,
-                downloads_30d=r.downloads_30d,
-                likes=r.likes,
-                pipeline_tag=info[r.model_id].pipeline_tag,
-                library_name=info[r.model_id].library_name,
-            )
-            for n, r in enumerate(rows[:top], start=1)
-        ]
-        out.append(ContextRows(observed_at=moment, ranks=ranks))
-    return out
+
+    def __init__(self, top: int | None) -> None:
+        self.top = top
+        self.best: dict[datetime, dict[str, SnapshotRow]] = {}
+        self.counts: dict[datetime, int] = {}
+
+    def add(self, row: SnapshotRow) -> None:
+        if self.top is None or row.downloads_30d is None:
+            return
+        rows = self.best.setdefault(row.observed_at, {})
+        if row.model_id in rows:  # the same model twice at one time: the first wins
+            return
+        self.counts[row.observed_at] = self.counts.get(row.observed_at, 0) + 1
+        rows[row.model_id] = row
+        if len(rows) > 2 * self.top:  # keep memory bounded by `top`, not by the file
+            kept = sorted(rows.values(), key=_rank_key)[: self.top]
+            self.best[row.observed_at] = {r.model_id: r for r in kept}
+
+    def captures(self, models: dict[str, ModelRow]) -> list[ContextRows]:
+        out = []
+        for moment, by_id in sorted(self.best.items()):
+            assert self.top is not None
+            if self.counts[moment] < self.top:
+                continue
+            rows = sorted(by_id.values(), key=_rank_key)
+            ranks = [
+                RankRow(
+                    scope="all",
+                    rank=n,
+                    model_id=r.model_id,
+                    downloads_30d=r.downloads_30d,
+                    likes=r.likes,
+                    pipeline_tag=models[r.model_id].pipeline_tag,
+                    library_name=models[r.model_id].library_name,
+                )
+                for n, r in enumerate(rows[: self.top], start=1)
+            ]
+            out.append(ContextRows(observed_at=moment, ranks=ranks))
+        return out
 
 
-def parse_file(path: Path, raw: bytes, config: Config) -> tuple[list[SnapshotRow], list[ModelRow]]:
-    """Every row of a file as snapshots plus the models they mention; raises on the first bad row."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRowError(f"{path}: not UTF-8 text") from None
-    if _is_csv(path, text):
-        fast = _plain_csv(path, text, config)
-        if fast is not None:
-            return fast
-    snapshots: dict[tuple[str, datetime], SnapshotRow] = {}
-    models: dict[str, ModelRow] = {}
-    parser = _Parser(config)
-    for row in _rows(path, text):  # one row at a time: a year of history is millions
-        snapshot = parser.snapshot(row)
-        # The same model at the same moment twice in one file (e.g. in two lists): keep the first.
-        snapshots.setdefault((snapshot.model_id, snapshot.observed_at), snapshot)
-        if snapshot.model_id not in models:
-            models[snapshot.model_id] = parser.model(row, snapshot.model_id)
-    if not snapshots:
-        raise ImportRowError(f"{path}: no rows to import")
-    return list(snapshots.values()), list(models.values())
+def _rank_key(row: SnapshotRow) -> tuple[int, str]:
+    return (-(row.downloads_30d or 0), row.model_id)
+
+
+class _FileReader:
+    """A file's rows as chunks of (models, snapshots), checked row by row as they are read."""
+
+    def __init__(self, path: Path, config: Config, now: datetime, hub_top: int | None) -> None:
+        self.path = path
+        self.parser = _Parser(config, now)
+        self.ranks = _Ranks(hub_top)
+        self.models: dict[str, ModelRow] = {}
+        self.rows = 0
+
+    def chunks(self) -> Iterator[Chunk]:
+        snapshots: dict[tuple[str, datetime], SnapshotRow] = {}
+        for snapshot, row in self._snapshots():
+            self.rows += 1
+            if snapshot.model_id not in self.models:
+                # `row` is only None for a model the fast CSV loop has already seen
+                assert row is not None
+                self.models[snapshot.model_id] = self.parser.model(row, snapshot.model_id)
+            # The same model at the same moment twice in one file (e.g. in two lists): keep the
+            # first (within a chunk here, across chunks by the insert's ON CONFLICT DO NOTHING).
+            if (
+                snapshots.setdefault((snapshot.model_id, snapshot.observed_at), snapshot)
+                is snapshot
+            ):
+                self.ranks.add(snapshot)
+            if len(snapshots) >= CHUNK_ROWS:
+                yield self._chunk(snapshots)
+                snapshots = {}
+        if snapshots:
+            yield self._chunk(snapshots)
+
+    def _chunk(self, snapshots: dict[tuple[str, datetime], SnapshotRow]) -> Chunk:
+        ids = dict.fromkeys(model_id for model_id, _ in snapshots)  # in file order
+        return [self.models[i] for i in ids], list(snapshots.values())
+
+    def _snapshots(self) -> Iterator[tuple[SnapshotRow, _Row | None]]:
+        path = self.path
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                head = handle.read(4096)
+                handle.seek(0)
+                if _is_csv(path, head):
+                    yield from _csv_snapshots(path, handle, self.parser)
+                else:
+                    yield from _json_snapshots(path, handle, head, self.parser)
+        except UnicodeDecodeError:
+            raise ImportRowError(f"{path}: not UTF-8 text (after row {self.rows})") from None
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
 
 
 class _NotPlain(Exception):
     """The fast CSV path met something it leaves to the general one (which words the error)."""
 
 
-def _is_csv(path: Path, text: str) -> bool:
-    return path.suffix.lower() == ".csv" or text.lstrip()[:1] not in ("[", "{")
+def _is_csv(path: Path, head: str) -> bool:
+    return path.suffix.lower() == ".csv" or head.lstrip()[:1] not in ("[", "{")
 
 
-def _plain_csv(
-    path: Path, text: str, config: Config
-) -> tuple[list[SnapshotRow], list[ModelRow]] | None:
-    """The common big file — a CSV with one column per field, whole-number counts — read with
-    a tight loop (several times faster than the general path). Anything unusual (a bad value,
-    two time columns, a ragged row) returns None and the general path reads the file again,
-    with its exact messages."""
-    reader = csv.reader(io.StringIO(text))
+def _csv_snapshots(
+    path: Path, handle: TextIO, parser: _Parser
+) -> Iterator[tuple[SnapshotRow, _Row | None]]:
+    """A CSV, row by row. A plain row — one column per field, whole-number counts, one time
+    column — goes through a tight loop (several times faster); anything unusual is read by the
+    general path, which words the errors."""
+    reader = csv.reader(handle)
     header = tuple(next(reader, ()))
-    parser = _Parser(config)
-    aliases, time_keys = parser.names_for(_Row("", {}, header))
-    if len(time_keys) != 1 or any(len(names) > 1 for names in aliases.values()):
-        return None
-    index = {name: i for i, name in enumerate(header)}
-    if not aliases["model_id"]:
-        return None
-    i_id = index[aliases["model_id"][0]]
-    i_time = index[time_keys[0]]
-    i_counts = [index[aliases[f][0]] if aliases[f] else None for f in COUNT_FIELDS]
-    i_score = index[aliases["trending_score"][0]] if aliases["trending_score"] else None
-    times: dict[str, datetime] = {}
-    snapshots: dict[tuple[str, datetime], SnapshotRow] = {}
-    models: dict[str, ModelRow] = {}
-    try:
-        for record in reader:
-            if len(record) != len(header):
-                raise _NotPlain
-            model_id = record[i_id]
-            if model_id not in models:
-                if model_id != model_id.strip():
-                    raise _NotPlain
-                row = _Row(
-                    f"{path.name}:{reader.line_num}", dict(zip(header, record, strict=True)), header
-                )
-                parser.check_model(row, model_id)
-                models[model_id] = parser.model(row, model_id)
-            stamp = record[i_time]
-            observed_at = times.get(stamp)
-            if observed_at is None:
-                observed_at = _timestamp_or_none(stamp)
-                if observed_at is None:
-                    raise _NotPlain
-                times[stamp] = observed_at
-            d30, d_all, likes = [_whole(record[i]) if i is not None else None for i in i_counts]
-            score = float(record[i_score]) if i_score is not None and record[i_score] else None
-            if d30 is None and d_all is None and likes is None and score is None:
-                raise _NotPlain
-            key = (model_id, observed_at)
-            if key not in snapshots:
-                snapshots[key] = SnapshotRow(model_id, observed_at, d30, d_all, likes, score)
-    except (_NotPlain, ImportRowError, ValueError):
-        return None
-    if not snapshots:
-        return None
-    return list(snapshots.values()), list(models.values())
+    name = path.name
+    fast = _FastCsv(name, header, parser)
+    for record in reader:
+        if not record:
+            continue
+        if fast.usable:
+            try:
+                yield fast.snapshot(record, reader.line_num)
+                continue
+            except (_NotPlain, ValueError):
+                pass
+        row = _Row(f"{name}:{reader.line_num}", dict(zip(header, record, strict=False)), header)
+        yield parser.snapshot(row), row
 
 
-def _whole(text: str) -> int | None:
+class _FastCsv:
+    """The tight loop for plain CSV rows; `usable` is False when the header is not plain."""
+
+    def __init__(self, name: str, header: tuple[str, ...], parser: _Parser) -> None:
+        self.name = name
+        self.header = header
+        self.parser = parser
+        aliases, time_keys = parser.names_for(_Row("", {}, header))
+        self.usable = (
+            len(time_keys) == 1
+            and all(len(names) <= 1 for names in aliases.values())
+            and bool(aliases["model_id"])
+        )
+        if not self.usable:
+            return
+        index = {name: i for i, name in enumerate(header)}
+        self.i_id = index[aliases["model_id"][0]]
+        self.i_time = index[time_keys[0]]
+        self.i_counts = [index[aliases[f][0]] if aliases[f] else None for f in COUNT_FIELDS]
+        self.i_score = index[aliases["trending_score"][0]] if aliases["trending_score"] else None
+        self.limits = [COUNT_LIMITS[f] for f in COUNT_FIELDS]
+        self.times: dict[str, datetime] = {}
+        self.checked: set[str] = set()
+
+    def snapshot(self, record: list[str], line: int) -> tuple[SnapshotRow, _Row | None]:
+        """The row's snapshot, and the row itself on a model's first mention (its model row
+        comes from there; building a dict per row would cost more than the rest)."""
+        if len(record) != len(self.header):
+            raise _NotPlain
+        model_id = record[self.i_id]
+        row = None
+        if model_id not in self.checked:
+            if not model_id or model_id != model_id.strip():
+                raise _NotPlain
+            row = _Row(
+                f"{self.name}:{line}", dict(zip(self.header, record, strict=True)), self.header
+            )
+            self.parser.check_model(row, model_id)
+            self.checked.add(model_id)
+        stamp = record[self.i_time]
+        observed_at = self.times.get(stamp)
+        if observed_at is None:
+            observed_at = _timestamp_or_none(stamp)
+            if observed_at is None or not self.parser.time_allowed(observed_at):
+                raise _NotPlain
+            self.times[stamp] = observed_at
+        d30, d_all, likes = [
+            _whole(record[i], limit) if i is not None else None
+            for i, limit in zip(self.i_counts, self.limits, strict=True)
+        ]
+        i_score = self.i_score
+        score = float(record[i_score]) if i_score is not None and record[i_score] else None
+        if score is not None and not score_in_range(score):
+            raise _NotPlain
+        if d30 is None and d_all is None and likes is None and score is None:
+            raise _NotPlain
+        return SnapshotRow(model_id, observed_at, d30, d_all, likes, score), row
+
+
+def _whole(text: str, limit: int) -> int | None:
     if not text:
         return None
     if not (text.isascii() and text.isdigit()):
         raise _NotPlain
-    return int(text)
+    number = int(text)
+    if number > limit:
+        raise _NotPlain  # the general path words the error
+    return number
 
 
-def _rows(path: Path, text: str) -> Iterator[_Row]:
-    stripped = text.lstrip()
+def _json_snapshots(
+    path: Path, handle: TextIO, head: str, parser: _Parser
+) -> Iterator[tuple[SnapshotRow, _Row]]:
+    for row in _json_rows(path, handle, head):
+        yield parser.snapshot(row), row
+
+
+def _json_rows(path: Path, handle: TextIO, head: str) -> Iterator[_Row]:
     name = path.name
-    if _is_csv(path, text):
-        reader = csv.reader(io.StringIO(text))
-        header = tuple(next(reader, ()))
-        for record in reader:
-            if record:
-                yield _Row(
-                    f"{name}:{reader.line_num}", dict(zip(header, record, strict=False)), header
-                )
-        return
+    stripped = head.lstrip()
+    # A JSON document is read whole (the standard library has no streaming parser); JSON Lines,
+    # like CSV, one line at a time.
     if stripped.startswith("["):
-        items = _load_json(name, text)
+        items = _load_json(name, handle.read())
         for n, item in enumerate(items, start=1):
             yield _Row(f"{name}: item {n}", _object(name, f"item {n}", item))
         return
     if path.suffix.lower() == ".json":
-        document = _load_json(name, text)
+        document = _load_json(name, handle.read())
         if isinstance(document, dict) and isinstance(document.get("models"), list):
             # A snapshot document: one capture time for a list of Hub model objects.
             shared = {k: v for k, v in document.items() if k in TIMESTAMP_KEYS + DATE_KEYS}
@@ -258,7 +351,7 @@ def _rows(path: Path, text: str) -> Iterator[_Row]:
             return
         yield _Row(f"{name}: object", _object(name, "object", document))
         return
-    for line_no, line in enumerate(text.splitlines(), start=1):  # JSON Lines
+    for line_no, line in enumerate(handle, start=1):  # JSON Lines
         if not line.strip():
             continue
         try:
@@ -288,8 +381,9 @@ class _Parser:
     finding its family and parsing the time once each is what makes big imports fast.
     """
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, now: datetime) -> None:
         self.config = config
+        self.latest = latest_allowed(now)
         self._families: dict[str, Family | None] = {}
         self._times: dict[tuple[Any, ...], datetime] = {}
         self._header: tuple[str, ...] | None = None
@@ -318,7 +412,14 @@ class _Parser:
         time_key = tuple([values.get(k) for k in time_keys])
         observed_at = self._times.get(time_key)
         if observed_at is None:
-            observed_at = self._times[time_key] = _observed_at(row)
+            observed_at = _observed_at(row)
+            if not self.time_allowed(observed_at):
+                raise ImportRowError(
+                    f"{row.where}: observed at {observed_at.year:04d}-{observed_at:%m-%d %H:%M} UTC, "
+                    f"{'in the future' if observed_at > self.latest else 'before 2000'}: "
+                    "only times from 2000 to now (plus a day) are imported"
+                )
+            self._times[time_key] = observed_at
         downloads_30d, downloads_all_time, likes = [
             _count(row.where, field, _pick(values, aliases[field])) for field in COUNT_FIELDS
         ]
@@ -328,6 +429,9 @@ class _Parser:
                 f"{row.where}: no counts (downloads_30d, downloads_all_time or likes)"
             )
         return SnapshotRow(model_id, observed_at, downloads_30d, downloads_all_time, likes, score)
+
+    def time_allowed(self, moment: datetime) -> bool:
+        return EARLIEST_OBSERVATION <= moment <= self.latest
 
     def check_model(self, row: _Row, model_id: str) -> None:
         """Validate an id and find its family, once per model; raises on an invalid id."""
@@ -399,8 +503,8 @@ def _timestamp_or_none(value: Any) -> datetime | None:
 def _count(where: str, field: str, value: Any) -> int | None:
     if value is None or value == "":
         return None
-    if type(value) is str and value.isascii() and value.isdigit():  # the usual, fast case
-        return int(value)
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) < 10:
+        return int(value)  # the usual, fast case: below every limit
     if isinstance(value, bool):
         raise ImportRowError(f"{where}: {field}: {value!r} is not a whole number")
     if isinstance(value, int):
@@ -421,6 +525,10 @@ def _count(where: str, field: str, value: Any) -> int | None:
             number = int(as_float)
     if number < 0:
         raise ImportRowError(f"{where}: {field}: {number} is negative")
+    if number > COUNT_LIMITS[field]:
+        raise ImportRowError(
+            f"{where}: {field}: {value!r} is out of range (at most {COUNT_LIMITS[field]:,})"
+        )
     return number
 
 
@@ -428,9 +536,14 @@ def _score(where: str, value: Any) -> float | None:
     if value is None or value == "":
         return None
     try:
-        return float(value)
+        score = float(value)
     except (TypeError, ValueError):
         raise ImportRowError(f"{where}: trending_score: {value!r} is not a number") from None
+    if not score_in_range(score):
+        raise ImportRowError(
+            f"{where}: trending_score: {value!r} is out of range (at most ±{MAX_SCORE:g})"
+        )
+    return score
 
 
 def _text(value: Any) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from .analysis import Week, classify_frame, week_data, week_of
 from .collect import CollectResult, Progress, collect, utc_now
 from .config import Config
+from .files import is_complete
 from .hub import HubUnreachable, build_hub
 from .lock import writer_lock
 from .report import report_week, week_folder, week_snapshots
@@ -64,6 +65,7 @@ def _collect(
     progress: Progress | None,
 ) -> CollectResult:
     store = open_store(config.storage_url())
+    store.verify()  # a corrupt file is refused before any Hub request is spent
     settings = config.settings.hub
     clock = utc_now if now is None else (lambda: now)
     with build_hub(
@@ -97,7 +99,7 @@ def report_completed_week(config: Config, now: datetime, *, force: bool = False)
     week = week_of(now).previous
     out_dir = config.reports_dir()
     folder = week_folder(out_dir, week.label)
-    if (folder / "summary.json").exists() and not force:
+    if is_complete(folder) and not force:  # a week cut short (full disk) is written again
         return WeeklyReport(week, "exists", folder)
     store = open_store(config.storage_url())
     snapshots = week_snapshots(store, week)

@@ -11,14 +11,16 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
@@ -93,10 +95,11 @@ def _advisory(storage_url: str, what: str) -> Iterator[None]:
 
 @contextmanager
 def _connect(storage_url: str, application_name: str) -> Iterator[Connection]:
-    from .store import display_url, driver_url, first_line
+    from .dbtext import display_url, first_line
+    from .store import build_engine
 
-    engine = create_engine(
-        driver_url(storage_url),
+    engine = build_engine(
+        storage_url,
         poolclass=NullPool,
         connect_args={"application_name": application_name},
         isolation_level="AUTOCOMMIT",
@@ -120,40 +123,65 @@ def exclusive(path: Path | None, what: str = "collect") -> Iterator[None]:
     if path is None:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+", encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"{path.parent}: cannot create the storage folder: {exc.strerror}"
+        ) from None
+    fd = _open_lock_file(path)
     try:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
             raise BusyError(
-                f"another run is busy with this database ({holder}); {what} skipped"
+                f"another run is busy with this database ({holder or 'another process'}); "
+                f"{what} skipped"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
-        handle.flush()
+        # Only now, holding the lock on a regular file we opened without following links, is
+        # the file known to be ours to rewrite.
+        stamp = f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, stamp.encode(), 0)
         try:
             yield
         finally:
-            handle.seek(0)
-            handle.truncate()
-            handle.flush()
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        handle.close()
+        os.close(fd)
+
+
+def _open_lock_file(path: Path) -> int:
+    """Open (creating) the lock file without following a symlink; refuse anything not a file.
+
+    A symlink planted at `<db>.lock` must not make us truncate the file it points to.
+    """
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise StoreError(f"{path}: the lock file is a symbolic link; remove it") from None
+        raise StoreError(f"{path}: cannot open the lock file: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise StoreError(f"{path}: the lock file is not a regular file; remove it")
+    return fd
 
 
 def is_locked(path: Path | None) -> bool:
     """True while some process holds the file lock."""
     if path is None or not path.exists():
         return False
-    with path.open("a+", encoding="utf-8") as handle:
+    fd = _open_lock_file(path)
+    try:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return True
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        fcntl.flock(fd, fcntl.LOCK_UN)
         return False
+    finally:
+        os.close(fd)

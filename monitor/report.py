@@ -11,7 +11,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +41,10 @@ from .analysis import (
 from .claims import METRIC_LABELS, Claim, Outcome, Verdict, judge, load_claims
 from .config import Config
 from .context import ContextFrames, HubContext, hub_context
-from .errors import NoDataError, UsageError
+from .errors import NoDataError, OutputError, UsageError
+from .files import publish, staging, write_file
 from .formatting import short_label
+from .limits import EARLIEST_OBSERVATION, latest_allowed
 from .provenance import HUB, Provenance, data_provenance
 from .store import Store, derivatives, ecosystem, hub_ranks
 
@@ -97,13 +99,22 @@ class Report:
         return self.cur.as_of
 
 
-def pick_week(store: Store, label: str | None) -> Week:
-    """The requested week, or the latest week with watched data."""
+def pick_week(store: Store, label: str | None, now: datetime | None = None) -> Week:
+    """The requested week, or the latest week with watched data; never one in the future."""
     from .analysis import parse_week, week_of
 
+    now = now or datetime.now(UTC)
     if label is not None:
-        return parse_week(label)
-    latest = store.latest_watched_time()
+        try:
+            week = parse_week(label)
+        except OverflowError:  # the last week of year 9999 ends after the calendar does
+            raise UsageError(f"week {label} has not begun yet") from None
+        if week.start < EARLIEST_OBSERVATION:
+            raise UsageError(f"week {label} is before 2000: there is no Hub data that old")
+        if week.start > now:
+            raise UsageError(f"week {label} has not begun yet")
+        return week
+    latest = store.latest_watched_time(until=latest_allowed(now))
     if latest is None:
         raise NoDataError(
             "no snapshots of watched models yet: run `hf-monitor collect`, `hf-monitor backfill` "
@@ -443,18 +454,25 @@ def _iso(moment: datetime) -> str:
 
 def write_report(report: Report, snapshots: pd.DataFrame, config: Config, out_dir: Path) -> Path:
     """Write `out_dir/<week>/` (report.md, summary.json, PNGs) and refresh `out_dir/index.md`."""
-    folder = week_folder(out_dir, report.week.label)
-    folder.mkdir(parents=True, exist_ok=True)
-    frame = classify_frame(snapshots, config)
-    render_charts(report, frame, config, folder)
-    data = summary(report, config)
-    (folder / "summary.json").write_text(
-        json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
     from .markdown import render_markdown
 
-    (folder / "report.md").write_text(render_markdown(report, config), encoding="utf-8")
-    write_index(out_dir)
+    folder = week_folder(out_dir, report.week.label)
+    frame = classify_frame(snapshots, config)
+    data = summary(report, config)
+    text = render_markdown(report, config)
+    # Every file lands whole or not at all, and the week is marked complete last (files.py).
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with staging(folder) as scratch:
+            render_charts(report, frame, config, scratch)
+            write_file(scratch / "report.md", text)
+            write_file(
+                scratch / "summary.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+            )
+            publish(scratch, folder, owned=set(CHART_FILES.values()))
+        write_index(out_dir)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write the report: {exc.strerror or exc}") from None
     return folder
 
 
@@ -539,7 +557,7 @@ def write_index(out_dir: Path) -> Path:
     trends = trends_index_section(out_dir)
     text += f"\n{trends}" if trends else ""
     index = out_dir / "index.md"
-    index.write_text(text, encoding="utf-8")
+    write_file(index, text)
     return index
 
 

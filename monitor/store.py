@@ -40,10 +40,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from .errors import StoreError
+from .dbtext import check_url, describe_db_error, display_url, first_line, hide_credentials
+from .errors import StoreError, StoreWriteError
+from .limits import COUNT_LIMITS, MAX_SCORE, READABLE_UNTIL
 
 metadata = MetaData()
 
@@ -306,18 +308,51 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    def verify(self) -> None:
+        """SQLite: `PRAGMA quick_check`, so a corrupt file is refused before a run spends any
+        Hub request on data it could not store. (PostgreSQL checks its own pages.)"""
+        if self.engine.dialect.name != "sqlite":
+            return
+        try:
+            with self.engine.connect() as conn:
+                verdict = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar()
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"{self._where()}: cannot use database: {describe_db_error(exc)}"
+            ) from None
+        if verdict != "ok":
+            # quick_check's first finding, without its "*** in database main ***" heading
+            lines = [x for x in str(verdict).splitlines() if x and not x.startswith("***")]
+            verdict = lines[0] if lines else "quick_check failed"
+            raise StoreError(
+                f"{self._where()}: the database file is corrupt ({verdict}); restore it from a "
+                "backup or move it away to start a new one"
+            )
+
+    def _where(self) -> str:
+        return display_url(self.engine.url.render_as_string(hide_password=False))
+
     # --- runs -----------------------------------------------------------------------------
 
     def begin_run(self, kind: str, source: str, started_at: datetime) -> int:
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                runs.insert().values(
-                    kind=kind, source=source, started_at=started_at, status="running"
+        """Record a `running` run on its own (no credential of `source` is stored)."""
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    runs.insert().values(
+                        kind=kind,
+                        source=hide_credentials(source),
+                        started_at=started_at,
+                        status="running",
+                    )
                 )
-            )
-            key = result.inserted_primary_key
-            assert key is not None
-            return int(key[0])
+                key = result.inserted_primary_key
+                assert key is not None
+                return int(key[0])
+        except SQLAlchemyError as exc:
+            raise StoreWriteError(
+                f"cannot start the {kind} run: {describe_db_error(exc)}"
+            ) from None
 
     def finish_run(
         self,
@@ -332,7 +367,112 @@ class Store:
         context: ContextRows | None = None,
         extra: Callable[[Connection], None] | None = None,
     ) -> int:
-        """Write everything a run produced in one transaction; return the new snapshot count."""
+        """Write everything a run produced in one transaction; return the new snapshot count.
+
+        When the database refuses the write (disk full, read-only, locked, corrupt), the run is
+        marked `failed` with the reason if the database still takes that small update, and a
+        StoreWriteError says why in one line.
+        """
+        try:
+            return self._write_run(
+                run_id,
+                finished_at=finished_at,
+                status=status,
+                model_rows=model_rows,
+                snapshot_rows=snapshot_rows,
+                errors=errors,
+                requests=requests,
+                context=context,
+                extra=extra,
+            )
+        except SQLAlchemyError as exc:
+            reason = describe_db_error(exc)
+            self.mark_failed(run_id, finished_at, f"not stored: {reason}")
+            raise StoreWriteError(f"run {run_id} could not be stored: {reason}") from None
+
+    def save_chunked_run(
+        self,
+        kind: str,
+        source: str,
+        started_at: datetime,
+        chunks: Iterable[tuple[Sequence[ModelRow], Sequence[SnapshotRow]]],
+        finish: Callable[[Connection, int], datetime],
+    ) -> tuple[int, int]:
+        """A run written as it is read (an import), in one transaction: the run row, each chunk
+        of models and snapshots, then `finish` (which returns the finishing time); return the
+        run id and how many snapshots were new.
+
+        An exception from `chunks` or `finish` (a bad row) rolls everything back, the run row
+        included: a refused file leaves no trace.
+        """
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    runs.insert().values(
+                        kind=kind,
+                        source=hide_credentials(source),
+                        started_at=started_at,
+                        status="running",
+                    )
+                )
+                key = result.inserted_primary_key
+                assert key is not None
+                run_id = int(key[0])
+                added = 0
+                # A model is upserted when first met (the snapshots' foreign key needs it) and
+                # once more at the end with its first and last time over the whole file:
+                # upserting every model of every chunk had cost more than the snapshots.
+                seen: dict[str, tuple[datetime, datetime]] = {}
+                met: dict[str, ModelRow] = {}
+                for model_rows, snapshot_rows in chunks:
+                    times = _seen_times(snapshot_rows)
+                    new = [m for m in model_rows if m.model_id not in met]
+                    self._upsert_models(conn, new, times)
+                    met.update((m.model_id, m) for m in new)
+                    added += _insert_snapshots(conn, run_id, snapshot_rows)
+                    for model_id, (first, last) in times.items():
+                        old = seen.get(model_id, (first, last))
+                        seen[model_id] = (min(old[0], first), max(old[1], last))
+                self._upsert_models(conn, list(met.values()), seen)
+                finished_at = finish(conn, run_id)
+                conn.execute(
+                    runs.update()
+                    .where(runs.c.id == run_id)
+                    .values(finished_at=finished_at, status="ok", models=len(met))
+                )
+                return run_id, added
+        except SQLAlchemyError as exc:
+            raise StoreWriteError(f"{source}: not stored: {describe_db_error(exc)}") from None
+
+    def mark_failed(self, run_id: int, finished_at: datetime, reason: str) -> bool:
+        """Best effort: mark a run `failed` with its reason; False when the database refuses."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    run_errors.insert().values(run_id=run_id, selector="database", error=reason)
+                )
+                conn.execute(
+                    runs.update()
+                    .where(runs.c.id == run_id)
+                    .values(finished_at=finished_at, status="failed")
+                )
+            return True
+        except SQLAlchemyError:
+            return False
+
+    def _write_run(
+        self,
+        run_id: int,
+        *,
+        finished_at: datetime,
+        status: str,
+        model_rows: Sequence[ModelRow],
+        snapshot_rows: Sequence[SnapshotRow],
+        errors: Sequence[tuple[str, str]],
+        requests: int,
+        context: ContextRows | None,
+        extra: Callable[[Connection], None] | None,
+    ) -> int:
         with self.engine.begin() as conn:
             seen = _seen_times(snapshot_rows)
             self._upsert_models(conn, model_rows, seen)
@@ -340,7 +480,10 @@ class Store:
             if errors:
                 conn.execute(
                     run_errors.insert(),
-                    [{"run_id": run_id, "selector": s, "error": e} for s, e in errors],
+                    [
+                        {"run_id": run_id, "selector": s, "error": hide_credentials(e)}
+                        for s, e in errors
+                    ],
                 )
             if context is not None:
                 context.write(conn, run_id)
@@ -531,10 +674,10 @@ class Store:
                 models.c.author,
                 models.c.family,
                 models.c.origin,
-                snapshots.c.downloads_30d,
-                snapshots.c.downloads_all_time,
-                snapshots.c.likes,
-                snapshots.c.trending_score,
+                *[_in_range(snapshots.c[name], limit) for name, limit in COUNT_LIMITS.items()],
+                case(
+                    (func.abs(snapshots.c.trending_score) <= MAX_SCORE, snapshots.c.trending_score)
+                ).label("trending_score"),
                 models.c.pipeline_tag,
                 cast(models.c.created_at, String).label("created_at"),
                 snapshots.c.run_id,
@@ -543,6 +686,8 @@ class Store:
             )
             .join(models, models.c.model_id == snapshots.c.model_id)
             .join(runs, runs.c.id == snapshots.c.run_id)
+            # A time pandas cannot hold (stored before the importer refused it) is skipped.
+            .where(snapshots.c.observed_at < READABLE_UNTIL)
             .order_by(snapshots.c.observed_at, snapshots.c.model_id)
         )
         if since is not None:
@@ -553,8 +698,11 @@ class Store:
             # plain tuples: pandas inspects SQLAlchemy rows one attribute lookup at a time
             rows = [tuple(row) for row in conn.execute(query)]
         frame = pd.DataFrame(rows, columns=[c.name for c in query.selected_columns])
-        for column in ("observed_at", "created_at"):
-            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True, format="ISO8601")
+        # A creation date out of pandas' range (an odd import) is unknown, not an error.
+        frame["created_at"] = pd.to_datetime(
+            frame["created_at"], utc=True, format="ISO8601", errors="coerce"
+        )
         for column in ("downloads_30d", "downloads_all_time", "likes"):
             frame[column] = frame[column].astype("Int64")
         frame["trending_score"] = frame["trending_score"].astype("Float64")
@@ -562,7 +710,17 @@ class Store:
 
     def context_frame(self, table: Table) -> pd.DataFrame:
         """All rows of a context table (`hub_ranks`, `derivatives`, `ecosystem`), oldest first."""
-        query = select(table).order_by(table.c.observed_at, table.c.id)
+        columns = [
+            _in_range(c, COUNT_LIMITS["likes" if c.name == "likes" else "downloads_30d"])
+            if c.name in ("downloads_30d", "likes")
+            else c
+            for c in table.c
+        ]
+        query = (
+            select(*columns)
+            .where(table.c.observed_at < READABLE_UNTIL)
+            .order_by(table.c.observed_at, table.c.id)
+        )
         with self.engine.connect() as conn:
             frame = pd.DataFrame(conn.execute(query).all(), columns=list(table.c.keys()))
         frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
@@ -575,13 +733,16 @@ class Store:
             rows = [tuple(row) for row in conn.execute(query)]
         return pd.DataFrame(rows, columns=["id", "kind", "source", "status"])
 
-    def latest_watched_time(self) -> datetime | None:
-        """When the newest snapshot of a model stored with a family was taken."""
+    def latest_watched_time(self, until: datetime | None = None) -> datetime | None:
+        """When the newest snapshot of a model stored with a family was taken (before `until`:
+        a row dated in the future must not become the default week)."""
         query = (
             select(func.max(snapshots.c.observed_at))
             .join(models, models.c.model_id == snapshots.c.model_id)
             .where(models.c.family.is_not(None))
         )
+        if until is not None:
+            query = query.where(snapshots.c.observed_at <= until)
         with self.engine.connect() as conn:
             latest = conn.execute(query).scalar()
         return utc(latest) if latest is not None else None
@@ -712,26 +873,37 @@ def open_store(url: str) -> Store:
     is_sqlite = url.startswith("sqlite")
     if is_sqlite:
         _prepare_sqlite_path(url)
-    try:
-        # A CLI run or a daemon job makes a handful of queries: a pool would only keep
-        # PostgreSQL connections idle between runs.
-        pool = {} if is_sqlite else {"poolclass": NullPool}
-        engine = create_engine(driver_url(url), future=True, **pool)
-    except ImportError:
-        raise StoreError(
-            "PostgreSQL needs psycopg: pip install 'hf-popularity-monitor[postgresql]'"
-        ) from None
+    # A CLI run or a daemon job makes a handful of queries: a pool would only keep
+    # PostgreSQL connections idle between runs.
+    engine = build_engine(url, **({} if is_sqlite else {"poolclass": NullPool}))
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         migrate(engine)
     except StoreError:
         raise
-    except (DatabaseError, OperationalError) as exc:
+    except SQLAlchemyError as exc:
         raise StoreError(f"{display_url(url)}: cannot use database: {first_line(exc)}") from None
-    except SQLAlchemyError as exc:  # pragma: no cover - driver-specific surprises
-        raise StoreError(f"{display_url(url)}: database error: {first_line(exc)}") from None
     return Store(engine)
+
+
+def build_engine(url: str, **options: Any) -> Engine:
+    """An engine for `url`, or a StoreError that says what is wrong with the URL or driver."""
+    check_url(url)
+    try:
+        return create_engine(driver_url(url), future=True, **options)
+    except ImportError:
+        if url.startswith("postgresql"):
+            raise StoreError(
+                "PostgreSQL needs psycopg: pip install 'hf-popularity-monitor[postgresql]'"
+            ) from None
+        raise StoreError(f"{display_url(url)}: the database driver is not installed") from None
+    except ArgumentError:
+        driver = url.partition("://")[0]
+        raise StoreError(
+            f"{display_url(url)}: unknown database driver {driver!r} "
+            "(use sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB)"
+        ) from None
 
 
 def migrate(engine: Engine) -> None:
@@ -784,17 +956,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def display_url(url: str) -> str:
-    """The URL without a password, for messages."""
-    if url.startswith("sqlite"):
-        return url.partition(":///")[2] or url
-    head, at, tail = url.rpartition("@")
-    if not at:
-        return url
-    scheme, _, creds = head.partition("://")
-    return f"{scheme}://{creds.split(':')[0]}@{tail}"
-
-
-def first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+def _in_range(column: Any, limit: int) -> Any:
+    """The column where 0 ≤ value ≤ limit, else NULL: a value stored out of range reads as
+    unknown (pandas would otherwise fail casting it next to a NULL)."""
+    return case((column.between(0, limit), column)).label(column.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -166,11 +167,27 @@ def test_the_fast_csv_path_reads_exactly_what_the_general_one_does(
 
     config = load_config(write_config(tmp_path, SMALL_FAMILIES))
     path = DATA / "two_weeks.csv"
-    fast = importer._plain_csv(path, path.read_text(), config)
-    assert fast is not None  # a plain file: the fast path takes it
-    monkeypatch.setattr(importer, "_plain_csv", lambda *args: None)
-    general = importer.parse_file(path, path.read_bytes(), config)
-    assert fast == general and len(fast[0]) == 20  # every row of the file
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    taken = []
+    fast_snapshot = importer._FastCsv.snapshot
+
+    def spy(self, record, line):  # counts the rows the fast loop itself returned
+        result = fast_snapshot(self, record, line)
+        taken.append(line)
+        return result
+
+    monkeypatch.setattr(importer._FastCsv, "snapshot", spy)
+    fast = list(importer._FileReader(path, config, now, None).chunks())
+    assert len(taken) == 20  # a plain file: the fast loop took every row
+    monkeypatch.setattr(importer._FastCsv, "snapshot", _not_plain)
+    general = list(importer._FileReader(path, config, now, None).chunks())
+    assert fast == general and sum(len(chunk[1]) for chunk in fast) == 20
+
+
+def _not_plain(*_args: object) -> None:
+    from monitor.importer import _NotPlain
+
+    raise _NotPlain
 
 
 def test_hub_top_stores_the_ranks_of_each_capture(config_path: Path, tmp_path: Path) -> None:
@@ -197,3 +214,151 @@ def test_hub_top_stores_the_ranks_of_each_capture(config_path: Path, tmp_path: P
 def test_hub_top_must_be_positive(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(config_path, "--hub-top", "0", "whatever.csv") == 2
     assert "--hub-top must be a positive number of models" in capsys.readouterr().err
+
+
+# --- hostile values (issue 13 §7, §9, §10) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "message"),
+    [
+        (
+            "date,model_id,downloads_30d,likes",
+            "2026-08-22,Qwen/Qwen3-8B,1e23,5",
+            "bad.csv:3: downloads_30d: '1e23' is out of range (at most 1,000,000,000,000,000)",
+        ),
+        (
+            "date,model_id,downloads_30d,likes",
+            "2026-08-22,Qwen/Qwen3-8B,5,3000000000",
+            "bad.csv:3: likes: '3000000000' is out of range (at most 2,147,483,647)",
+        ),
+        (
+            "date,model_id,downloads_30d,likes",
+            f"2026-08-22,Qwen/Qwen3-8B,{2**63 - 1},5",
+            f"bad.csv:3: downloads_30d: '{2**63 - 1}' is out of range",
+        ),
+        (
+            "date,model_id,likes,trending_score",
+            "2026-08-22,Qwen/Qwen3-8B,5,inf",
+            "bad.csv:3: trending_score: 'inf' is out of range (at most ±1e+09)",
+        ),
+        (
+            "date,model_id,likes",
+            "2099-01-01,Qwen/Qwen3-8B,5",
+            "bad.csv:3: observed at 2099-01-01 00:00 UTC, in the future: only times from 2000",
+        ),
+        (
+            "fetched_at,model_id,likes",
+            "9999-12-31T23:59:59Z,Qwen/Qwen3-8B,5",
+            "bad.csv:3: observed at 9999-12-31 23:59 UTC, in the future",
+        ),
+        (
+            "date,model_id,likes",
+            "0001-01-01,Qwen/Qwen3-8B,5",
+            "bad.csv:3: observed at 0001-01-01 00:00 UTC, before 2000",
+        ),
+    ],
+)
+def test_out_of_range_numbers_and_times_name_the_line_and_store_nothing(
+    config_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    header: str,
+    row: str,
+    message: str,
+) -> None:
+    path = tmp_path / "bad.csv"
+    first = (
+        "2026-08-21,Qwen/Qwen3-8B,1,1" if header.count(",") == 3 else "2026-08-21,Qwen/Qwen3-8B,1"
+    )
+    if header.startswith("fetched_at"):
+        first = "2026-08-21T00:00:00Z,Qwen/Qwen3-8B,1"
+    path.write_text(f"{header}\n{first}\n{row}\n")
+    assert run(config_path, str(path)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"hf-monitor: error: {message}") and err.count("\n") == 1
+    store = open_store(load_config(config_path).storage_url())
+    assert store.count(tables.snapshots) == 0 and store.count(tables.runs) == 0  # no phantom run
+
+
+def test_out_of_range_in_json_lines_names_the_line(
+    config_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    rows = [
+        {"model_id": "Qwen/Qwen3-8B", "date": "2026-08-21", "likes": 1},
+        {"model_id": "Qwen/Qwen3-8B", "date": "2026-08-22", "downloads_30d": 1e23},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert run(config_path, str(path)) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "hf-monitor: error: bad.jsonl:2: downloads_30d: 1e+23 is out of range "
+        "(at most 1,000,000,000,000,000)\n"
+    )
+    store = open_store(load_config(config_path).storage_url())
+    assert store.count(tables.snapshots) == 0 and store.count(tables.runs) == 0
+
+
+def test_a_bad_row_after_many_chunks_still_stores_nothing(
+    config_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from monitor import importer
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)  # rows 2–4 and 5–7 are written first
+    path = tmp_path / "long.csv"
+    lines = [f"2026-08-{day:02d},Qwen/Qwen3-8B,{day}" for day in range(1, 9)]
+    lines.append("2026-08-09,Qwen/Qwen3-8B,lots")
+    path.write_text("date,model_id,likes\n" + "\n".join(lines) + "\n")
+    assert run(config_path, str(path)) == 1
+    assert capsys.readouterr().err == (
+        "hf-monitor: error: long.csv:10: likes: 'lots' is not a whole number\n"
+    )
+    store = open_store(load_config(config_path).storage_url())
+    assert store.count(tables.snapshots) == 0 and store.count(tables.models) == 0
+    assert store.count(tables.runs) == 0 and store.count(tables.imports) == 0
+
+    path.write_text("date,model_id,likes\n" + "\n".join(lines[:-1]) + "\n")  # without it
+    assert run(config_path, str(path)) == 0
+    assert "long.csv: 8 rows, 8 new snapshots, 1 models" in capsys.readouterr().out
+    assert store.count(tables.snapshots) == 8
+    [model] = store.latest_snapshots().itertuples()
+    assert (str(model.observed_at.date()), model.likes) == ("2026-08-08", 8)
+
+
+def test_an_import_run_records_how_long_it_took(config_path: Path, tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "h.csv"
+    path.write_text(
+        "date,model_id,likes\n"
+        + "".join(f"2026-08-{d:02d},Qwen/Qwen3-{n}B,{d}\n" for d in range(1, 29) for n in range(50))
+    )
+    before = time.monotonic()
+    assert run(config_path, str(path)) == 0
+    elapsed = time.monotonic() - before
+    [record] = open_store(load_config(config_path).storage_url()).recent_runs()
+    assert record.seconds is not None and 0 < record.seconds <= elapsed
+    assert record.models == 50
+
+
+def test_hub_top_keeps_the_right_ranks_when_it_trims_a_long_capture(
+    config_path: Path, tmp_path: Path
+) -> None:
+    # top 2 of 7 rows: the reader trims to the best 2 once it holds more than 4
+    downloads = [30, 700, 5, 900, 100, 800, 60]
+    path = tmp_path / "top.csv"
+    path.write_text(
+        "fetched_at,model_id,downloads_30d\n"
+        + "".join(f"2026-08-20T01:00:00Z,org/m{i},{d}\n" for i, d in enumerate(downloads))
+        + "2026-08-20T01:00:00Z,org/m1,1000000\n"  # the same model again: the first row counts
+    )
+    assert run(config_path, "--hub-top", "2", str(path)) == 0
+    ranks = open_store(load_config(config_path).storage_url()).context_frame(tables.hub_ranks)
+    assert list(zip(ranks["rank"], ranks.model_id, ranks.downloads_30d, strict=True)) == [
+        (1, "org/m3", 900),
+        (2, "org/m5", 800),
+    ]

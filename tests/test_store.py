@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select
-from sqlalchemy.exc import IntegrityError
 
 from monitor import store as tables
-from monitor.errors import StoreError
+from monitor.errors import StoreError, StoreWriteError
 from monitor.store import SCHEMA_VERSION, ModelRow, SnapshotRow, open_store
 
 T0 = datetime(2026, 8, 22, 12, 40, tzinfo=UTC)
@@ -115,12 +114,16 @@ def test_a_failed_write_leaves_nothing_behind(url: str) -> None:
     model = ModelRow("Qwen/Qwen3-8B", "Qwen", "qwen", "CN")
     good = SnapshotRow("Qwen/Qwen3-8B", T0, 100, 1000, 5, 1)
     orphan = SnapshotRow("Qwen/not-in-models", T0, 1, 1, 1, 1)  # violates the foreign key
-    with pytest.raises(IntegrityError):
+    with pytest.raises(StoreWriteError, match=rf"^run {run} could not be stored: ") as caught:
         store.finish_run(
             run, finished_at=T0, status="ok", model_rows=[model], snapshot_rows=[good, orphan]
         )
+    assert "\n" not in str(caught.value) and "INSERT" not in str(caught.value)
     assert store.count(tables.snapshots) == 0 and store.count(tables.models) == 0
-    assert store.recent_runs()[0].status == "running"  # visibly unfinished
+    [record] = store.recent_runs()
+    assert record.status == "failed" and record.finished_at == T0  # with its reason:
+    [(selector, reason)] = record.errors
+    assert selector == "database" and "foreign key" in reason.lower()
 
 
 def test_foreign_database_is_refused(tmp_path: Path) -> None:
