@@ -15,7 +15,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -74,6 +74,8 @@ class _Row:
 CHUNK_ROWS = 50_000
 
 Chunk = tuple[list[ModelRow], list[SnapshotRow]]
+Meta = tuple[str | None, str | None]  # a row's pipeline tag and library name
+META_FIELDS = ("pipeline_tag", "library_name")
 
 
 def import_file(
@@ -94,7 +96,7 @@ def import_file(
         if reader.rows == 0:
             raise ImportRowError(f"{path}: no rows to import")
         store.record_import(conn, digest, path.name, run_id, reader.rows)
-        for capture in reader.ranks.captures(reader.models):
+        for capture in reader.ranks.captures():
             capture.write(conn, run_id)
         return now + timedelta(seconds=time.monotonic() - started)
 
@@ -128,9 +130,10 @@ class _Ranks:
     def __init__(self, top: int | None) -> None:
         self.top = top
         self.best: dict[datetime, dict[str, SnapshotRow]] = {}
+        self.tags: dict[tuple[datetime, str], Meta] = {}  # the capture's own task and library
         self.counts: dict[datetime, int] = {}
 
-    def add(self, row: SnapshotRow) -> None:
+    def add(self, row: SnapshotRow, meta: Meta) -> None:
         if self.top is None or row.downloads_30d is None:
             return
         rows = self.best.setdefault(row.observed_at, {})
@@ -138,11 +141,14 @@ class _Ranks:
             return
         self.counts[row.observed_at] = self.counts.get(row.observed_at, 0) + 1
         rows[row.model_id] = row
+        self.tags[(row.observed_at, row.model_id)] = meta
         if len(rows) > 2 * self.top:  # keep memory bounded by `top`, not by the file
             kept = sorted(rows.values(), key=_rank_key)[: self.top]
             self.best[row.observed_at] = {r.model_id: r for r in kept}
+            for dropped in rows.keys() - self.best[row.observed_at].keys():
+                del self.tags[(row.observed_at, dropped)]
 
-    def captures(self, models: dict[str, ModelRow]) -> list[ContextRows]:
+    def captures(self) -> list[ContextRows]:
         out = []
         for moment, by_id in sorted(self.best.items()):
             assert self.top is not None
@@ -156,8 +162,8 @@ class _Ranks:
                     model_id=r.model_id,
                     downloads_30d=r.downloads_30d,
                     likes=r.likes,
-                    pipeline_tag=models[r.model_id].pipeline_tag,
-                    library_name=models[r.model_id].library_name,
+                    pipeline_tag=self.tags[(moment, r.model_id)][0],
+                    library_name=self.tags[(moment, r.model_id)][1],
                 )
                 for n, r in enumerate(rows[: self.top], start=1)
             ]
@@ -177,34 +183,48 @@ class _FileReader:
         self.parser = _Parser(config, now)
         self.ranks = _Ranks(hub_top)
         self.models: dict[str, ModelRow] = {}
+        self.newest: dict[str, datetime] = {}  # the time each model's metadata comes from
         self.rows = 0
 
     def chunks(self) -> Iterator[Chunk]:
         snapshots: dict[tuple[str, datetime], SnapshotRow] = {}
-        for snapshot, row in self._snapshots():
+        for snapshot, row, meta in self._snapshots():
             self.rows += 1
-            if snapshot.model_id not in self.models:
+            model_id = snapshot.model_id
+            if model_id not in self.models:
                 # `row` is only None for a model the fast CSV loop has already seen
                 assert row is not None
-                self.models[snapshot.model_id] = self.parser.model(row, snapshot.model_id)
+                self.models[model_id] = self.parser.model(row, model_id)
+                self.newest[model_id] = snapshot.observed_at
+            elif snapshot.observed_at > self.newest[model_id]:
+                self._retag(model_id, snapshot.observed_at, meta)
             # The same model at the same moment twice in one file (e.g. in two lists): keep the
             # first (within a chunk here, across chunks by the insert's ON CONFLICT DO NOTHING).
             if (
                 snapshots.setdefault((snapshot.model_id, snapshot.observed_at), snapshot)
                 is snapshot
             ):
-                self.ranks.add(snapshot)
+                self.ranks.add(snapshot, meta)
             if len(snapshots) >= CHUNK_ROWS:
                 yield self._chunk(snapshots)
                 snapshots = {}
         if snapshots:
             yield self._chunk(snapshots)
 
+    def _retag(self, model_id: str, moment: datetime, meta: Meta) -> None:
+        """A later row's task and library replace the earlier ones (the Hub re-tags models);
+        a later row without them keeps what was known."""
+        self.newest[model_id] = moment
+        model = self.models[model_id]
+        tag, library = meta[0] or model.pipeline_tag, meta[1] or model.library_name
+        if (tag, library) != (model.pipeline_tag, model.library_name):
+            self.models[model_id] = replace(model, pipeline_tag=tag, library_name=library)
+
     def _chunk(self, snapshots: dict[tuple[str, datetime], SnapshotRow]) -> Chunk:
         ids = dict.fromkeys(model_id for model_id, _ in snapshots)  # in file order
         return [self.models[i] for i in ids], list(snapshots.values())
 
-    def _snapshots(self) -> Iterator[tuple[SnapshotRow, _Row | None]]:
+    def _snapshots(self) -> Iterator[tuple[SnapshotRow, _Row | None, Meta]]:
         path = self.path
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -230,7 +250,7 @@ def _is_csv(path: Path, head: str) -> bool:
 
 def _csv_snapshots(
     path: Path, handle: TextIO, parser: _Parser
-) -> Iterator[tuple[SnapshotRow, _Row | None]]:
+) -> Iterator[tuple[SnapshotRow, _Row | None, Meta]]:
     """A CSV, row by row. A plain row — one column per field, whole-number counts, one time
     column — goes through a tight loop (several times faster); anything unusual is read by the
     general path, which words the errors."""
@@ -248,7 +268,7 @@ def _csv_snapshots(
             except (_NotPlain, ValueError):
                 pass
         row = _Row(f"{name}:{reader.line_num}", dict(zip(header, record, strict=False)), header)
-        yield parser.snapshot(row), row
+        yield parser.snapshot(row), row, _meta(row)
 
 
 class _FastCsv:
@@ -271,11 +291,12 @@ class _FastCsv:
         self.i_time = index[time_keys[0]]
         self.i_counts = [index[aliases[f][0]] if aliases[f] else None for f in COUNT_FIELDS]
         self.i_score = index[aliases["trending_score"][0]] if aliases["trending_score"] else None
+        self.i_meta = [index[aliases[f][0]] if aliases[f] else None for f in META_FIELDS]
         self.limits = [COUNT_LIMITS[f] for f in COUNT_FIELDS]
         self.times: dict[str, datetime] = {}
         self.checked: set[str] = set()
 
-    def snapshot(self, record: list[str], line: int) -> tuple[SnapshotRow, _Row | None]:
+    def snapshot(self, record: list[str], line: int) -> tuple[SnapshotRow, _Row | None, Meta]:
         """The row's snapshot, and the row itself on a model's first mention (its model row
         comes from there; building a dict per row would cost more than the rest)."""
         if len(record) != len(self.header):
@@ -307,7 +328,8 @@ class _FastCsv:
             raise _NotPlain
         if d30 is None and d_all is None and likes is None and score is None:
             raise _NotPlain
-        return SnapshotRow(model_id, observed_at, d30, d_all, likes, score), row
+        tag, library = (record[i] or None if i is not None else None for i in self.i_meta)
+        return SnapshotRow(model_id, observed_at, d30, d_all, likes, score), row, (tag, library)
 
 
 def _whole(text: str, limit: int) -> int | None:
@@ -323,9 +345,16 @@ def _whole(text: str, limit: int) -> int | None:
 
 def _json_snapshots(
     path: Path, handle: TextIO, head: str, parser: _Parser
-) -> Iterator[tuple[SnapshotRow, _Row]]:
+) -> Iterator[tuple[SnapshotRow, _Row, Meta]]:
     for row in _json_rows(path, handle, head):
-        yield parser.snapshot(row), row
+        yield parser.snapshot(row), row, _meta(row)
+
+
+def _meta(row: _Row) -> Meta:
+    """A row's pipeline tag and library name (None where absent)."""
+    values = row.values
+    tag, library = (_text(_pick(values, ALIASES[f])) for f in META_FIELDS)
+    return tag, library
 
 
 def _json_rows(path: Path, handle: TextIO, head: str) -> Iterator[_Row]:

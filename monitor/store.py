@@ -428,7 +428,7 @@ class Store:
                     times = _seen_times(snapshot_rows)
                     new = [m for m in model_rows if m.model_id not in met]
                     self._upsert_models(conn, new, times)
-                    met.update((m.model_id, m) for m in new)
+                    met.update((m.model_id, m) for m in model_rows)  # the latest metadata wins
                     added += _insert_snapshots(conn, run_id, snapshot_rows)
                     for model_id, (first, last) in times.items():
                         old = seen.get(model_id, (first, last))

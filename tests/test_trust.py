@@ -15,9 +15,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from monitor import store as tables
 from monitor.analysis import parse_week, unusual_moves, week_data
 from monitor.cli import main
 from monitor.config import load_config
+from monitor.store import open_store
 
 from .conftest import DATA, REPO, SMALL_FAMILIES, write_config
 
@@ -184,6 +186,36 @@ def test_a_mostly_unchanged_day_is_stale_and_the_share_is_shown(
         f"**Thu 13 Aug: {share} of the {len(both)} models seen on this and the previous day"
         in (report["text"])
     )
+
+
+# --- 4. metadata as of each capture ---------------------------------------------------------
+
+
+def test_task_tags_are_taken_per_capture_and_the_latest_is_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    full = DATA / "hf_top_likes_downloads_2026-08-16_and_22.csv"
+    report = _report(tmp_path, "2026-W34", full, hub_top=300)
+    model = "Comfy-Org/Wan_2.2_ComfyUI_Repackaged"  # untagged on 08-16, image-to-video on 08-22
+    store = open_store(f"sqlite:///{tmp_path / 'trust.db'}")
+    ranks = store.context_frame(tables.hub_ranks)
+    tags = dict(
+        zip(
+            ranks[ranks.model_id == model].observed_at.dt.day,
+            ranks[ranks.model_id == model].pipeline_tag,
+            strict=True,
+        )
+    )
+    assert pd.isna(tags[16]) and tags[22] == "image-to-video"
+    latest = store.latest_snapshots().set_index("model_id")
+    assert latest.loc[model, "pipeline_tag"] == "image-to-video"
+    # the week's task shares follow the 08-22 tags: hand sums over that day's top 300
+    day = [r for r in _rows(full) if r["snapshot_date"] == "2026-08-22"]
+    top = sorted(day, key=lambda r: (-int(r["downloads_30d"]), r["model_id"]))[:300]
+    total = sum(int(r["downloads_30d"]) for r in top)
+    untagged = sum(int(r["downloads_30d"]) for r in top if not r["pipeline_tag"])
+    shares = {p["pipeline_tag"]: p["share"] for p in report["summary"]["hub_context"]["pipelines"]}
+    assert shares["no task tag"] == round(untagged / total, 4)
 
 
 # --- 5. new models vs models that entered the data; 6. spikes, dips, drivers ------------------
