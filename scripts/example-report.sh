@@ -32,4 +32,4 @@ for file in "$shared"/*/*.csv; do
 done
 hf-monitor "${db[@]}" import "${others[@]}" > /dev/null
 hf-monitor "${db[@]}" report --week 2026-W34 --out reports
-hf-monitor "${db[@]}" trends --since 2026-02 --out reports/trends
+hf-monitor "${db[@]}" trends --since 2026-02   # reports/trends/, linked from reports/index.md
