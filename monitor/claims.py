@@ -291,7 +291,9 @@ def _rank(
     name = labels.get(family, family)
     threshold = int(claim.threshold)
     if not (latest["family"] == family).any():
-        return Outcome(metric, "inconclusive", None, f"no {name} models observed this week")
+        return Outcome(
+            metric, "inconclusive", None, f"no {name} models in the week's latest captures"
+        )
     gaps = _missing(latest, metric)
     if gaps:
         return Outcome(
@@ -327,7 +329,10 @@ def _ratio(claim: Claim, latest: pd.DataFrame, metric: str, what: str) -> Outcom
         rows = latest[group.mask(latest).astype(bool)]
         if rows.empty:
             return Outcome(
-                metric, "inconclusive", None, f"no {group.label} models observed this week"
+                metric,
+                "inconclusive",
+                None,
+                f"no {group.label} models in the week's latest captures",
             )
         gaps = _missing(rows, metric)
         if gaps:
