@@ -240,7 +240,7 @@ def draw_origin_share(table: pd.DataFrame, as_of: datetime, source: str = SOURCE
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title("Share of the watched families' 30-day downloads, by origin", loc="left")
     ax.set_ylabel("share of watched total")
-    ax.legend(fontsize=8, loc="upper left", frameon=True)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # beside, not over the areas
     return _finish(
         fig, as_of, "Origin is the country of the organisation that publishes the model.", source
     )
@@ -311,7 +311,7 @@ def draw_hub_share(
     ax.tick_params(axis="y", labelsize=8)
     ax.set_title(f"Share of the Hub's top-{top_n:,} 30-day downloads", loc="left")
     ax.set_xlabel(f"share of the downloads of the Hub's {top_n:,} most downloaded models")
-    ax.set_ylabel("publisher")
+    ax.set_ylabel("watched family")
     return _finish(
         fig,
         as_of,
