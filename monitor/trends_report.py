@@ -1,7 +1,7 @@
 """The trend report: `build_trends` computes, `write_trends` writes report.md, summary.json and
 the PNGs into one folder (default `<reports dir>/trends/`) and links it from `index.md`.
 
-`summary.json` is a documented contract for scripts (`schema_version` 1, `kind: trends`; see
+`summary.json` is a documented contract for scripts (`schema_version` 2, `kind: trends`; see
 README). The Markdown answers first — each claim at the article's date, now, and when it
 changed — then the timeline, shares and ranks, others' figures and the data's quality.
 """
@@ -23,8 +23,10 @@ from .errors import NoDataError
 from .references import Comparison, compare_points, load_reference_points
 from .store import Store
 from .trends import (
+    MIN_FAMILIES,
     ClaimHistory,
     Every,
+    Judged,
     KindSpan,
     PeriodResult,
     RankChange,
@@ -37,7 +39,7 @@ from .trends import (
     rank_changes,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: verdicts say untestable / no_data; shares null when too thin
 TRENDS_DIR = "trends"
 INDEX_START = "<!-- trends -->"
 INDEX_END = "<!-- /trends -->"
@@ -147,6 +149,7 @@ def trends_summary(trends: Trends) -> dict[str, Any]:
         "first_period": trends.results[0].period.label,
         "last_period": trends.results[-1].period.label,
         "as_of": _iso(trends.as_of),
+        "min_families": MIN_FAMILIES,
         "claims": [_history(h) for h in trends.histories],
         "periods": [_period(r) for r in trends.results],
         "rank_changes": [_rank_change(c) for c in trends.family_changes + trends.origin_changes],
@@ -186,10 +189,10 @@ def _history(h: ClaimHistory) -> dict[str, Any]:
     }
 
 
-def _judged(j: Any) -> dict[str, Any]:
+def _judged(j: Judged) -> dict[str, Any]:
     return {
         "period": j.period.label,
-        "verdict": j.outcome.verdict,
+        "verdict": j.verdict,
         "value": _round(j.outcome.value),
         "explanation": j.outcome.explanation,
     }
@@ -205,7 +208,9 @@ def _period(r: PeriodResult) -> dict[str, Any]:
                 key: str(index),
                 "models": int(row["models"]),
                 "downloads_30d": int(row["downloads_30d"]),
-                "share_downloads_30d": _round(row["share_downloads_30d"]),
+                "share_downloads_30d": _round(row["share_downloads_30d"])
+                if r.has_shares
+                else None,
                 "rank_downloads_30d": int(row["rank_downloads_30d"]),
             }
             for index, row in ordered.iterrows()
@@ -221,12 +226,19 @@ def _period(r: PeriodResult) -> dict[str, Any]:
         "missing_days": r.missing_days,
         "stale_days": [d.isoformat() for d in r.stale_days],
         "partial_runs": r.partial_runs,
+        "families_observed": r.families_observed,
+        "shares_shown": r.has_shares,
         "run_kinds": list(r.kinds),
         "sources": list(r.sources),
         "families": groups(r.families, "id"),
         "origins": groups(r.origins, "origin"),
         "claims": [
-            {"id": cid, "verdict": o.verdict, "value": _round(o.value)}
+            {
+                "id": cid,
+                "verdict": r.states[cid],
+                "value": _round(o.value),
+                "explanation": "no snapshots in this period" if r.empty else o.explanation,
+            }
             for cid, o in r.outcomes.items()
         ],
     }
@@ -244,6 +256,8 @@ def _rank_change(c: RankChange) -> dict[str, Any]:
         "sources_changed": c.sources_changed,
         "held": c.held,
         "reversed_in": None if c.reversed_in is None else c.reversed_in.label,
+        "comparable": c.comparable,
+        "model_overlap": [_round(v, 2) for v in c.overlap],
     }
 
 

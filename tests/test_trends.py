@@ -195,6 +195,8 @@ def test_deepseek_passes_phi_in_the_week_of_6_july(imported: Path) -> None:
             "sources_changed": False,
             "held": 2,  # W28 and W29 (19 July: 2,037,949 vs 1,522,547), the file's last week
             "reversed_in": None,
+            "comparable": True,  # the same 2 DeepSeek and 2 Phi models both Sundays
+            "model_overlap": [1.0, 1.0],
         }
     ]
     # Qwen leads every week: nobody passes it, and it passes nobody
@@ -305,7 +307,7 @@ def test_cli_end_to_end_writes_report_charts_and_index_link(
         height, width, _ = mpimg.imread(folder / name).shape
         assert width >= 1000 and height >= 400, name  # readable on a slide
     summary = json.loads((folder / "summary.json").read_text())
-    assert summary["schema_version"] == 1 and summary["kind"] == "trends"
+    assert summary["schema_version"] == 2 and summary["kind"] == "trends"
     assert (summary["first_period"], summary["last_period"]) == ("2026-W12", "2026-W29")
     assert summary["as_of"] == "2026-07-19T13:14:16Z"
     index = (imported.parent / "reports" / "index.md").read_text()
