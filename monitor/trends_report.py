@@ -56,6 +56,7 @@ class Trends:
     spans: list[KindSpan]
     labels: dict[str, str]
     origins: dict[str, str]  # family id → origin
+    sources: dict[str, str]  # a source's short name (file, data set) → what it is, in words
 
     @property
     def judged(self) -> list[PeriodResult]:
@@ -109,7 +110,60 @@ def build_trends(
         spans=kind_spans(frame),
         labels=labels,
         origins={f.id: f.origin for f in config.families},
+        sources=describe_sources(frame),
     )
+
+
+def describe_sources(frame: pd.DataFrame) -> dict[str, str]:
+    """Each source in plain words — what kind, how many watched models, how often read — so
+    the report can name it without its file name."""
+    if "run_source" not in frame or "run_kind" not in frame:
+        return {}
+    watched = frame[frame["family"].notna() & frame["run_source"].notna()]
+    out = {}
+    for source, rows in watched.groupby("run_source"):
+        days = rows["observed_at"].dt.date
+        first, last, count = days.min(), days.max(), days.nunique()
+        models = rows["model_id"].nunique()
+        kind = str(rows["run_kind"].iloc[0])
+        out[str(source)] = _describe_source(str(source), kind, models, first, last, count)
+    return out
+
+
+def _describe_source(name: str, kind: str, models: int, first: date, last: date, days: int) -> str:
+    if kind == "collect":
+        return f"our own collects from the Hub ({models:,} watched models)"
+    if kind == "backfill":
+        where = "Model Pulse's public daily history" if "model-pulse" in name else "daily history"
+        return f"{where}, backfilled ({models:,} watched models)"
+    span = (last - first).days + 1
+    if days == 1:
+        cadence = f"read once, on {first:%-d %b %Y}"
+    elif days >= 0.8 * span:
+        cadence = f"read daily from {first:%-d %b} to {last:%-d %b %Y}"
+    elif 5 <= span / days <= 9:
+        cadence = f"read weekly from {first:%-d %b} to {last:%-d %b %Y}"
+    else:
+        cadence = f"read on {days} days from {first:%-d %b} to {last:%-d %b %Y}"
+    # the file's own name says when a person copied the numbers off the Hub's pages
+    how = "a hand-transcribed file" if "transcribed" in name.lower() else "another collector's file"
+    return f"{how}: {models:,} watched models, {cadence}"
+
+
+def reference_marks(trends: Trends, by: str) -> dict[datetime, list[int]]:
+    """The published figures (numbered as in the report) that speak about families (`by`
+    'family') or origins and fall inside the share charts' span, by date."""
+    first, last = trends.results[0].period.start, trends.results[-1].period.start
+    marks: dict[datetime, list[int]] = {}
+    for n, comparison in enumerate(trends.comparisons, start=1):
+        kind, _, spec = comparison.point.compare.partition(":")
+        group = spec.replace(">", "/").partition("/")[0]
+        day = comparison.point.day
+        when = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        about = kind in ("order", "ratio") and (group in trends.labels) == (by == "family")
+        if about and first <= when <= last:
+            marks.setdefault(when, []).append(n)
+    return dict(sorted(marks.items()))
 
 
 def report_trends(
