@@ -210,8 +210,12 @@ def plot_verdict_timeline(trends: Trends, path: Path) -> Path:
     ax.set_title(f"Is each claim supported? One block per {unit}", loc="left", pad=18)
     ax.set_xlabel("date (UTC)")
     handles = [
-        Patch(facecolor=face, edgecolor="#666666" if face == "white" else edge, hatch=hatch,
-              label=STATE_WORDS[state])  # fmt: skip
+        Patch(
+            facecolor=face,
+            edgecolor="#666666" if face == "white" else edge,
+            hatch=hatch,
+            label=STATE_WORDS[state],
+        )
         for state, (face, edge, hatch) in STATE_STYLES.items()
     ]
     handles.append(Patch(facecolor="white", edgecolor="#cccccc", label="no data"))

@@ -262,9 +262,7 @@ def _period(r: PeriodResult) -> dict[str, Any]:
                 key: str(index),
                 "models": int(row["models"]),
                 "downloads_30d": int(row["downloads_30d"]),
-                "share_downloads_30d": _round(row["share_downloads_30d"])
-                if r.has_shares
-                else None,
+                "share_downloads_30d": _round(row["share_downloads_30d"]) if r.has_shares else None,
                 "rank_downloads_30d": int(row["rank_downloads_30d"]),
             }
             for index, row in ordered.iterrows()
