@@ -212,6 +212,7 @@ def trends_summary(trends: Trends) -> dict[str, Any]:
             {"kind": s.kind, "first": _iso(s.first), "last": _iso(s.last), "snapshots": s.snapshots}
             for s in trends.spans
         ],
+        "source_descriptions": dict(sorted(trends.sources.items())),
     }
 
 
