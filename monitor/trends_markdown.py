@@ -104,7 +104,10 @@ def _scope(trends: Trends) -> str:
 
 
 def _sources_in_words(trends: Trends, result: PeriodResult) -> str:
-    return "; ".join(escape(trends.sources.get(s, s)) for s in result.sources)
+    words = [escape(trends.sources.get(s, s)) for s in result.sources]
+    if len(words) == 1:
+        return words[0]
+    return f"{len(words)} sources: " + " and ".join(words)
 
 
 def _caution(trends: Trends) -> str:

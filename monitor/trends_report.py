@@ -147,7 +147,7 @@ def _describe_source(name: str, kind: str, models: int, first: date, last: date,
         cadence = f"read on {days} days from {first:%-d %b} to {last:%-d %b %Y}"
     # the file's own name says when a person copied the numbers off the Hub's pages
     how = "a hand-transcribed file" if "transcribed" in name.lower() else "another collector's file"
-    return f"{how}: {models:,} watched models, {cadence}"
+    return f"{how} ({models:,} watched models in all, {cadence})"
 
 
 def reference_marks(trends: Trends, by: str) -> dict[datetime, list[int]]:

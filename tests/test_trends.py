@@ -24,6 +24,7 @@ from monitor.collect import collect
 from monitor.config import load_config
 from monitor.fakehub import FakeHub, Fault
 from monitor.hub import build_hub
+from monitor.references import describe_reliability
 from monitor.store import ModelRow, SnapshotRow, open_store
 from monitor.trends import group_shares, periods_between
 
@@ -581,6 +582,11 @@ def test_a_period_with_too_few_families_has_no_shares(pool: tuple[dict, str]) ->
     assert "| 2026-W10 | too few families (2 observed) |" in report
     assert "| 2026-W11 | 58.3 % |" in report  # 600 / 1,030
     assert "Largest share (weeks with shares): Qwen (Alibaba) in 4 weeks" in report
+    # the file is named in words: 5 models, on 5 Sundays over 36 days
+    assert summary["source_descriptions"] == {
+        "pool.csv": "another collector's file (5 watched models in all, read weekly from "
+        "8 Mar to 12 Apr 2026)"
+    }
 
 
 def test_an_overtaking_on_a_changed_model_set_is_listed_apart(pool: tuple[dict, str]) -> None:
@@ -657,3 +663,9 @@ def test_no_verdict_says_why_and_no_data_is_not_inconclusive(pool: tuple[dict, s
     assert "- (a) only 2 families observed; a top-3 rank says nothing" in report
     assert "- (b) no DeepSeek models observed this week" in report
     assert "- (c) no gpt-oss models observed this week" in report
+
+
+def test_reliability_codes_read_as_words() -> None:
+    assert describe_reliability("P/S") == "primary source / secondary source (press or summary)"
+    assert describe_reliability("T") == "unclear provenance"
+    assert describe_reliability("X") == "X"  # an unknown code is shown, not hidden
