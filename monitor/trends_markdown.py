@@ -56,7 +56,7 @@ def render_trends_markdown(trends: Trends, charts: Sequence[str]) -> str:
         _quality(trends),
         _method(trends),
     ]
-    return "\n".join(parts)
+    return "\n".join(part for part in parts if part)  # no caution: no blank gap
 
 
 def _unit(trends: Trends) -> str:
