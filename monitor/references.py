@@ -83,6 +83,18 @@ def load_reference_points(path: Path = REFERENCE_FILE) -> list[ReferencePoint]:
     return out
 
 
+RELIABILITY_WORDS = {
+    "P": "primary source",
+    "S": "secondary source (press or summary)",
+    "T": "unclear provenance",
+}
+
+
+def describe_reliability(code: str) -> str:
+    """'P/S' → 'primary source / secondary source (press or summary)'; unknown codes as given."""
+    return " / ".join(RELIABILITY_WORDS.get(part.strip(), part.strip()) for part in code.split("/"))
+
+
 @dataclass(frozen=True)
 class Comparison:
     point: ReferencePoint
@@ -110,6 +122,8 @@ def _compare(
         return Comparison(point, "no data of ours for that date", None)
     where = describe_period(result.period)
     kind, _, spec = point.compare.partition(":")
+    if kind in ("order", "ratio") and not result.has_shares:
+        return Comparison(point, f"{where}: too few families observed to compare shares", None)
     if kind == "order":
         first, _, second = spec.partition(">")
         by = "family" if first in labels else "origin"

@@ -31,6 +31,18 @@ from .errors import ConfigError, UsageError
 Every = Literal["week", "month"]
 RANK_TOP = 3  # overtakings are listed among the leading groups only; below, it is noise
 CONCLUSIVE = ("supported", "not_supported")
+# A share is a fraction of what was captured: with one or two families in the data, the
+# largest one is "100 %" of nothing in particular. Below this many families observed, a
+# period's shares (family and origin) are neither tabulated nor drawn.
+MIN_FAMILIES = 4
+# Two periods' shares of a group are comparable when they add up (mostly) the same models:
+# models seen in both / models seen in either, per group. Below it, an order that flips says
+# that the captured list changed (a model entered or left a top-30 list), not that use did.
+MIN_MODEL_OVERLAP = 0.75
+# A period's state for one claim: the claim's verdict, or why there is none. "untestable":
+# a group the claim speaks about has no model in the data that period (no gpt-oss model
+# captured, say), which is no evidence either way; "no_data": nothing at all was captured.
+STATES = ("supported", "not_supported", "inconclusive", "untestable", "no_data")
 
 _SINCE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
@@ -108,6 +120,7 @@ class PeriodResult:
     families: pd.DataFrame
     origins: pd.DataFrame
     outcomes: dict[str, Outcome]  # claim id → outcome under the claim's own metric
+    states: dict[str, str]  # claim id → one of STATES
     kinds: tuple[str, ...]  # run kinds behind the cross-section (collect, import, backfill)
     sources: tuple[str, ...]  # where those runs read from (endpoint, file, data set)
     days_with_data: int
@@ -119,9 +132,19 @@ class PeriodResult:
     def empty(self) -> bool:
         return self.data.empty
 
+    @property
+    def families_observed(self) -> int:
+        return len(self.families)
+
+    @property
+    def has_shares(self) -> bool:
+        """Enough families observed for a share to mean something (`MIN_FAMILIES`)."""
+        return self.families_observed >= MIN_FAMILIES
+
     def share(self, by: str, group: str) -> float | None:
+        """The group's share, or None when it is not observed or the period is too thin."""
         table = self.families if by == "family" else self.origins
-        if table.empty or group not in table.index:
+        if not self.has_shares or group not in table.index:
             return None
         value = table.at[group, "share_downloads_30d"]
         return None if value is None or pd.isna(value) else float(value)
@@ -174,13 +197,15 @@ def judge_periods(
             kinds = _distinct(data.latest, "run_kind")
             sources = _distinct(data.latest, "run_source")
         with_data, missing, stale = days.get(period.label, (0, 0, ()))
+        outcomes = {c.id: evaluate(c, data, c.metric, labels) for c in claims}
         out.append(
             PeriodResult(
                 period=period,
                 data=data,
                 families=families,
                 origins=origins,
-                outcomes={c.id: evaluate(c, data, c.metric, labels) for c in claims},
+                outcomes=outcomes,
+                states={c.id: claim_state(c, data, outcomes[c.id]) for c in claims},
                 kinds=kinds,
                 sources=sources,
                 days_with_data=with_data,
@@ -190,6 +215,19 @@ def judge_periods(
             )
         )
     return out
+
+
+def claim_state(claim: Claim, data: WeekData, outcome: Outcome) -> str:
+    """The claim's verdict, `untestable` when one of its groups has no model in the data, or
+    `no_data` when the period has none at all (see `STATES`)."""
+    if data.empty:
+        return "no_data"
+    if outcome.verdict in CONCLUSIVE:
+        return outcome.verdict
+    groups = [claim.subject] if claim.versus is None else [claim.subject, claim.versus]
+    if any(not bool(g.mask(data.latest).any()) for g in groups):
+        return "untestable"
+    return "inconclusive"
 
 
 def _partial_runs(rows: pd.DataFrame) -> int:
@@ -230,6 +268,11 @@ def _day_quality(
 class Judged:
     period: Week
     outcome: Outcome
+    state: str = ""  # one of STATES; "" means the outcome's verdict
+
+    @property
+    def verdict(self) -> str:
+        return self.state or self.outcome.verdict
 
 
 @dataclass(frozen=True)
@@ -250,8 +293,13 @@ class ClaimHistory:
 
     @property
     def article_verdict(self) -> str | None:
-        """One verdict for the article's date: the periods' common one, `mixed`, or None."""
-        verdicts = {j.outcome.verdict for j in self.at_article}
+        """One verdict for the article's date: the periods' common one, `mixed`, or None.
+
+        Periods in which the claim can't be tested are left out unless all are such: they are
+        no evidence, so they make nothing "mixed"."""
+        verdicts = {j.verdict for j in self.at_article}
+        if len(verdicts) > 1:
+            verdicts.discard("untestable")
         if not verdicts:
             return None
         return verdicts.pop() if len(verdicts) == 1 else "mixed"
@@ -264,7 +312,7 @@ def claim_histories(results: Sequence[PeriodResult], claims: Sequence[Claim]) ->
     for claim in claims:
         span = article_span(claim)
         at_article = tuple(
-            Judged(r.period, r.outcomes[claim.id])
+            Judged(r.period, r.outcomes[claim.id], r.states[claim.id])
             for r in with_data
             if r.period.start.date() < span[1] and r.period.end.date() > span[0]
         )
@@ -283,10 +331,18 @@ def claim_histories(results: Sequence[PeriodResult], claims: Sequence[Claim]) ->
                 claim=claim,
                 article=span,
                 at_article=at_article,
-                earliest=Judged(conclusive[0].period, conclusive[0].outcomes[claim.id])
+                earliest=Judged(
+                    conclusive[0].period,
+                    conclusive[0].outcomes[claim.id],
+                    conclusive[0].states[claim.id],
+                )
                 if conclusive
                 else None,
-                now=Judged(with_data[-1].period, with_data[-1].outcomes[claim.id])
+                now=Judged(
+                    with_data[-1].period,
+                    with_data[-1].outcomes[claim.id],
+                    with_data[-1].states[claim.id],
+                )
                 if with_data
                 else None,
                 changes=changes,
@@ -310,21 +366,26 @@ class RankChange:
     winner_shares: tuple[float, float]
     loser_shares: tuple[float, float]
     sources_changed: bool
-    held: int  # periods with data, from `after` on, in which the new order held
+    held: int  # periods with shares, from `after` on, in which the new order held
     reversed_in: Week | None  # the period in which the old order came back, if it did
+    # both groups add up (mostly) the same models in both periods (`MIN_MODEL_OVERLAP`);
+    # when not, the order changed because the captured models changed
+    comparable: bool = True
+    overlap: tuple[float, float] = (1.0, 1.0)  # winner's, loser's model overlap
 
 
 def rank_changes(results: Sequence[PeriodResult], by: str, top: int = RANK_TOP) -> list[RankChange]:
-    """Groups that overtook another between two consecutive periods with data.
+    """Groups that overtook another between two consecutive periods with shares.
 
     Only changes that move a group into or within the `top` groups by share are listed (the
     winner is among them afterwards), and only between groups present in both periods: a group
-    that merely appears in the data is not "passing" anyone.
-    Each change says how long the new order held, so a one-week flicker reads as one.
+    that merely appears in the data is not "passing" anyone. Periods with too few families
+    (`MIN_FAMILIES`) are skipped. Each change says whether both groups were observed through
+    comparable model sets, and how long the new order held, so a one-week flicker reads as one.
     """
-    with_data = [r for r in results if not r.empty]
+    with_shares = [r for r in results if r.has_shares]
     out = []
-    for i, (a, b) in enumerate(pairwise(with_data)):
+    for i, (a, b) in enumerate(pairwise(with_shares)):
         table = b.families if by == "family" else b.origins
         leaders = table.sort_values("share_downloads_30d", ascending=False).index[:top]
         for winner in leaders:
@@ -334,7 +395,11 @@ def rank_changes(results: Sequence[PeriodResult], by: str, top: int = RANK_TOP) 
                 if w[0] is None or w[1] is None or lo[0] is None or lo[1] is None:
                     continue
                 if w[0] < lo[0] and w[1] > lo[1]:
-                    held, reversed_in = _held(with_data[i + 1 :], by, str(winner), str(loser))
+                    held, reversed_in = _held(with_shares[i + 1 :], by, str(winner), str(loser))
+                    overlap = (
+                        model_overlap(a, b, by, str(winner)),
+                        model_overlap(a, b, by, str(loser)),
+                    )
                     out.append(
                         RankChange(
                             by=by,
@@ -347,9 +412,26 @@ def rank_changes(results: Sequence[PeriodResult], by: str, top: int = RANK_TOP) 
                             sources_changed=a.sources != b.sources,
                             held=held,
                             reversed_in=reversed_in,
+                            comparable=min(overlap) >= MIN_MODEL_OVERLAP,
+                            overlap=overlap,
                         )
                     )
     return out
+
+
+def group_models(result: PeriodResult, by: str, group: str) -> frozenset[str]:
+    """The model ids a group's share adds up in one period."""
+    latest = result.data.latest
+    if latest.empty:
+        return frozenset()
+    return frozenset(latest.loc[latest[by] == group, "model_id"].astype(str))
+
+
+def model_overlap(a: PeriodResult, b: PeriodResult, by: str, group: str) -> float:
+    """Models of `group` seen in both periods over those seen in either (1.0: the same)."""
+    before, after = group_models(a, by, group), group_models(b, by, group)
+    either = before | after
+    return len(before & after) / len(either) if either else 0.0
 
 
 def _held(
@@ -372,9 +454,9 @@ def _held(
 def share_table(results: Sequence[PeriodResult], by: str) -> pd.DataFrame:
     """Periods (rows, by start) × groups (columns): share of the watched 30-day downloads."""
     rows = {}
-    for r in results:  # periods without data stay as rows of NaN, so charts show the gap
+    for r in results:  # periods without data or shares stay rows of NaN: lines break there
         table = r.families if by == "family" else r.origins
-        shares = pd.Series(dtype="float64") if r.empty else table["share_downloads_30d"]
+        shares = table["share_downloads_30d"] if r.has_shares else pd.Series(dtype="float64")
         rows[r.period.start] = shares.astype("float64")
     return pd.DataFrame(rows).T.sort_index() if rows else pd.DataFrame()
 

@@ -25,15 +25,38 @@ from matplotlib.ticker import PercentFormatter
 
 from .charts import DPI, LINESTYLES, SOURCE, family_colors, origin_color
 from .config import Config
-from .trends import describe_span, share_table
-from .trends_report import Trends
+from .trends import MIN_FAMILIES, describe_span, share_table
+from .trends_report import Trends, reference_marks
 
-VERDICT_COLORS = {"supported": "#2ca02c", "not_supported": "#d62728", "inconclusive": "#bbbbbb"}
-VERDICT_WORDS = {
+# Each state has a colour *and* a pattern, so the timeline reads without colour vision too:
+# (face colour, edge/hatch colour, hatch); "no data" is left blank.
+STATE_STYLES = {
+    "supported": ("#2ca02c", "white", ""),
+    "not_supported": ("#d62728", "#7a1010", "xx"),
+    "inconclusive": ("#bbbbbb", "#666666", ".."),
+    "untestable": ("white", "#888888", "///"),
+}
+STATE_WORDS = {
     "supported": "supported",
     "not_supported": "not supported",
     "inconclusive": "inconclusive",
+    "untestable": "can't be tested (a group not in the data)",
+    "no_data": "no data",
 }
+# Country names, not codes, in the origin chart's legend; an unknown code is shown as is.
+COUNTRY_NAMES = {
+    "CN": "China",
+    "US": "United States",
+    "FR": "France",
+    "DE": "Germany",
+    "GB": "United Kingdom",
+    "CA": "Canada",
+    "AE": "United Arab Emirates",
+    "KR": "South Korea",
+    "JP": "Japan",
+    "IL": "Israel",
+}
+SMALL_PEAK = 0.10  # families whose share never reaches this get a zoomed second panel
 FAMILY_LINES = 8  # families drawn in the share chart: those with the largest peak share
 CHART_FILES = ("verdict_timeline.png", "family_shares.png", "origin_shares.png")
 
@@ -105,23 +128,32 @@ def _mark_article(ax: Axes, trends: Trends, first: datetime, last: datetime) -> 
                     fontsize=9, va="bottom", color="#444444")  # fmt: skip
 
 
-def _mark_references(ax: Axes, trends: Trends, by: str, first: datetime, last: datetime) -> int:
-    """Number the published figures that speak about these groups where they fall on the
-    axis (the numbers of the report's list; one label per date); returns how many."""
-    numbers: dict[datetime, list[str]] = {}
-    for n, comparison in enumerate(trends.comparisons, start=1):
-        kind, _, spec = comparison.point.compare.partition(":")
-        group = spec.replace(">", "/").partition("/")[0]
-        when = _utc(comparison.point.day)
-        about = kind in ("order", "ratio") and (group in trends.labels) == (by == "family")
-        if about and first <= when <= last:
-            numbers.setdefault(when, []).append(str(n))
-    for i, (when, labels) in enumerate(sorted(numbers.items())):
+def _mark_references(ax: Axes, trends: Trends, by: str, label: bool = True) -> int:
+    """Number the published figures about these groups where they fall on the axis (the
+    numbers of the report's list; one label per date); returns how many."""
+    marks = reference_marks(trends, by)
+    for i, (when, numbers) in enumerate(marks.items()):
         ax.axvline(when, color="#777777", linestyle=":", linewidth=1)  # type: ignore[arg-type]
+        if not label:
+            continue
         height = 0.98 - 0.05 * (i % 2)  # neighbours a fortnight apart stay legible
-        ax.text(mdates.date2num(when), height, f" [{', '.join(labels)}]",
-                transform=ax.get_xaxis_transform(), fontsize=8, color="#555555", va="top")  # fmt: skip
-    return sum(len(labels) for labels in numbers.values())
+        text = " [" + ", ".join(str(n) for n in numbers) + "]"
+        ax.text(mdates.date2num(when), height, text, transform=ax.get_xaxis_transform(),
+                fontsize=8, color="#555555", va="top")  # fmt: skip
+    return sum(len(numbers) for numbers in marks.values())
+
+
+def _mark_thin(ax: Axes, trends: Trends, label: bool = True) -> int:
+    """Shade the periods whose shares are not shown (too few families); returns how many."""
+    thin = [r for r in trends.results if not r.empty and not r.has_shares]
+    for r in thin:  # points sit at period starts: shade half a period either side
+        half = (r.period.end - r.period.start) / 2
+        ax.axvspan(r.period.start - half, r.period.start + half, color="#eeeeee", lw=0, zorder=0)  # type: ignore[arg-type]
+    if thin and label:
+        ax.text(mdates.date2num(thin[0].period.start), 0.5, " too few\n families",
+                transform=ax.get_xaxis_transform(), fontsize=8, color="#777777",
+                ha="center", va="center", rotation=90)  # fmt: skip
+    return len(thin)
 
 
 def _utc(day: date) -> datetime:
@@ -145,13 +177,14 @@ def plot_verdict_timeline(trends: Trends, path: Path) -> Path:
     first, last = _span(trends)
     for row, h in enumerate(histories):
         y = len(histories) - 1 - row
-        blocks: dict[str, list[tuple[float, float]]] = {v: [] for v in VERDICT_COLORS}
-        for r in trends.judged:  # one call per colour: hundreds of weeks stay fast
+        blocks: dict[str, list[tuple[float, float]]] = {v: [] for v in STATE_STYLES}
+        for r in trends.judged:  # one call per state: hundreds of weeks stay fast
             start, end = mdates.date2num(r.period.start), mdates.date2num(r.period.end)
-            blocks[r.outcomes[h.claim.id].verdict].append((start, end - start))
-        for verdict, spans in blocks.items():
-            ax.broken_barh(spans, (y - 0.38, 0.76), facecolors=VERDICT_COLORS[verdict],
-                           edgecolor="white", linewidth=0.5)  # fmt: skip
+            blocks[r.states[h.claim.id]].append((start, end - start))
+        for state, spans in blocks.items():
+            face, edge, hatch = STATE_STYLES[state]
+            ax.broken_barh(spans, (y - 0.38, 0.76), facecolors=face, edgecolor=edge,
+                           hatch=hatch, linewidth=0.5)  # fmt: skip
         if h.now is not None:
             value = h.now.outcome.value
             shown = (
@@ -160,7 +193,8 @@ def plot_verdict_timeline(trends: Trends, path: Path) -> Path:
                 else (f"#{int(value)}" if h.claim.kind == "rank" else f"{value:.2f}×")
             )
             shown = f" ({shown})" if shown else ""
-            ax.text(mdates.date2num(last), y, f"  now: {VERDICT_WORDS[h.now.outcome.verdict]}{shown}",
+            word = STATE_WORDS[h.now.verdict].split(" (")[0]
+            ax.text(mdates.date2num(last), y, f"  now: {word}{shown}",
                     va="center", fontsize=9, clip_on=False)  # fmt: skip
     ax.set_yticks(range(len(histories)))
     ax.set_yticklabels(
@@ -175,10 +209,18 @@ def plot_verdict_timeline(trends: Trends, path: Path) -> Path:
     unit = "week" if trends.every == "week" else "month"
     ax.set_title(f"Is each claim supported? One block per {unit}", loc="left", pad=18)
     ax.set_xlabel("date (UTC)")
-    handles = [Patch(color=c, label=VERDICT_WORDS[v]) for v, c in VERDICT_COLORS.items()]
-    handles.append(Patch(facecolor="white", edgecolor="#999999", label="no data"))
+    handles = [
+        Patch(
+            facecolor=face,
+            edgecolor="#666666" if face == "white" else edge,
+            hatch=hatch,
+            label=STATE_WORDS[state],
+        )
+        for state, (face, edge, hatch) in STATE_STYLES.items()
+    ]
+    handles.append(Patch(facecolor="white", edgecolor="#cccccc", label="no data"))
     ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16),
-              ncol=4, frameon=False)  # fmt: skip
+              ncol=5, frameon=False)  # fmt: skip
     return _finish(
         fig,
         path,
@@ -188,34 +230,54 @@ def plot_verdict_timeline(trends: Trends, path: Path) -> Path:
 
 
 def plot_family_shares(trends: Trends, config: Config, path: Path) -> Path:
-    table = share_table(trends.results, "family")
+    """All leading families on a 0–100 % axis; below, the small ones on a zoomed axis, where
+    their lines can be told apart."""
+    table = share_table(trends.results, "family").dropna(axis=1, how="all")
     peaks = table.max().sort_values(ascending=False)
     families = list(peaks.index[:FAMILY_LINES])
+    small = [f for f in families if peaks[f] < SMALL_PEAK]
     colors = family_colors(config)
-    fig, ax = _figure(11, 5.8)
-    for family in families:
-        series = table[family]  # NaN in periods without data: the line breaks there
-        ax.plot(
-            series.index,
-            series.values,
-            color=colors.get(family, "#333333"),
-            linestyle=LINESTYLES.get(trends.origins.get(family, ""), ":"),
-            linewidth=2,
-            marker="o",
-            markersize=3.5,
-            label=f"{trends.labels.get(family, family)} · {trends.origins.get(family, '')}",
-        )
+    fig, axes = plt.subplots(
+        2 if small else 1, 1, figsize=(11, 8.6 if small else 5.8), dpi=DPI, sharex=True,
+        squeeze=False, gridspec_kw={"height_ratios": [3, 2]} if small else None,
+    )  # fmt: skip
+    top = axes[0][0]
+    panels = [(top, families)] + ([(axes[1][0], small)] if small else [])
     first, last = _points_span(table)
-    _shares_axes(ax, first, last)
-    _mark_article(ax, trends, first, last)
-    refs = _mark_references(ax, trends, "family", first, last)
-    ax.set_title("Share of the watched families' 30-day downloads", loc="left", pad=18)
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    refs = 0
+    for ax, shown in panels:
+        ax.spines[["top", "right"]].set_visible(False)
+        for family in shown:
+            series = table[family]  # NaN in periods without shares: the line breaks there
+            ax.plot(
+                series.index,
+                series.values,
+                color=colors.get(family, "#333333"),
+                linestyle=LINESTYLES.get(trends.origins.get(family, ""), ":"),
+                linewidth=2,
+                marker="o",
+                markersize=3.5,
+                label=f"{trends.labels.get(family, family)} · {trends.origins.get(family, '')}",
+            )
+        _shares_axes(ax, first, last)
+        _mark_thin(ax, trends, label=ax is top)
+        refs = _mark_references(ax, trends, "family", label=ax is top)
+    _mark_article(top, trends, first, last)
+    top.set_title("Share of the watched families' 30-day downloads", loc="left", pad=18)
+    top.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    if small:
+        zoom = axes[1][0]
+        zoom.set_ylim(0, float(peaks[small].max()) * 1.15)
+        zoom.set_title(f"Zoomed: the families below {SMALL_PEAK:.0%} throughout", loc="left",
+                       fontsize=10)  # fmt: skip
+        top.set_xlabel("")
     return _finish(
         fig,
         path,
         trends.as_of,
-        f"Solid: China · dashed: US · dotted: elsewhere. The {len(families)} families with the largest peak share; each point is one period's cross-section."
+        f"Solid: China · dashed: US · dotted: elsewhere. The {len(families)} families with the "
+        f"largest peak share; each point is one period's cross-section; grey: fewer than "
+        f"{MIN_FAMILIES} families observed, no shares."
         + (" [n]: a published figure, numbered as in the report." if refs else ""),
     )
 
@@ -226,7 +288,6 @@ def plot_origin_shares(trends: Trends, path: Path) -> Path:
     order = [o for o in ("CN", "US") if o in table] + sorted(
         o for o in table if o not in ("CN", "US")
     )
-    names = {"CN": "China", "US": "United States"}
     for origin in order:
         series = table[origin]
         ax.plot(
@@ -234,22 +295,24 @@ def plot_origin_shares(trends: Trends, path: Path) -> Path:
             series.values,
             color=origin_color(origin),
             linestyle=LINESTYLES.get(origin, ":"),
-            linewidth=2.4 if origin in names else 1.5,
+            linewidth=2.4 if origin in ("CN", "US") else 1.5,
             marker="o",
             markersize=3.5,
-            label=names.get(origin, origin),
+            label=COUNTRY_NAMES.get(origin, origin),
         )
     first, last = _points_span(table)
     _shares_axes(ax, first, last)
     _mark_article(ax, trends, first, last)
-    refs = _mark_references(ax, trends, "origin", first, last)
+    _mark_thin(ax, trends)
+    refs = _mark_references(ax, trends, "origin")
     ax.set_title("Share of the watched 30-day downloads by origin", loc="left", pad=18)
     ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return _finish(
         fig,
         path,
         trends.as_of,
-        "Origin: the country of the organisation that publishes the model."
+        "Origin: the country of the organisation that publishes the model. Grey: fewer than "
+        f"{MIN_FAMILIES} families observed, no shares."
         + (" [n]: a published figure, numbered as in the report." if refs else ""),
     )
 

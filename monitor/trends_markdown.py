@@ -8,20 +8,37 @@ from collections.abc import Sequence
 
 from .analysis import Week
 from .markdown import escape, pct, table
-from .report import VERDICT_MARK
+from .references import describe_reliability
 from .trends import (
+    MIN_FAMILIES,
+    MIN_MODEL_OVERLAP,
     RANK_TOP,
     ClaimHistory,
     Judged,
+    PeriodResult,
     RankChange,
     describe_period,
     describe_span,
 )
-from .trends_report import Trends
+from .trends_report import Trends, reference_marks
 
 ORIGIN_NAMES = {"CN": "China", "US": "the US"}
-MARK = {"supported": "✅", "not_supported": "❌", "inconclusive": "❔"}
-WORD = {"supported": "supported", "not_supported": "not supported", "inconclusive": "inconclusive"}
+# A symbol per state, so the tables read without colour (the timeline chart hatches them)
+MARK = {
+    "supported": "✅",
+    "not_supported": "❌",
+    "inconclusive": "❔",
+    "untestable": "⊘",
+    "no_data": "–",
+    "mixed": "🔀",  # the article's date spans periods that disagree
+}
+WORD = {
+    "supported": "supported",
+    "not_supported": "not supported",
+    "inconclusive": "inconclusive",
+    "untestable": "can't be tested",
+    "no_data": "no data",
+}
 MAX_CHANGES = 8  # listed per claim in the headline; the table has them all
 SHARE_COLUMNS = 6  # families shown in the share table (the leading ones now)
 
@@ -29,6 +46,9 @@ SHARE_COLUMNS = 6  # families shown in the share table (the leading ones now)
 def render_trends_markdown(trends: Trends, charts: Sequence[str]) -> str:
     parts = [
         _title(trends),
+        _answer(trends),
+        _caution(trends),
+        _scope(trends),
         _headline(trends),
         _timeline(trends, charts),
         _shares(trends, charts),
@@ -36,7 +56,7 @@ def render_trends_markdown(trends: Trends, charts: Sequence[str]) -> str:
         _quality(trends),
         _method(trends),
     ]
-    return "\n".join(parts)
+    return "\n".join(part for part in parts if part)  # no caution: no blank gap
 
 
 def _unit(trends: Trends) -> str:
@@ -45,30 +65,66 @@ def _unit(trends: Trends) -> str:
 
 def _title(trends: Trends) -> str:
     first, last = trends.judged[0].period, trends.judged[-1].period
+    return f"# Long-range trends: {describe_period(first)} to {describe_period(last)}\n"
+
+
+def _answer(trends: Trends) -> str:
+    """One line per claim — now, at the article's date, changes — before anything else."""
+    out = ["## The answer in short\n"]
+    for h in trends.histories:
+        now = h.now.verdict if h.now else "no_data"
+        parts = [f"{MARK[now]} **{escape(h.claim.statement)}**"]
+        if h.now is not None:
+            value = _value(h.now, h.claim.kind)
+            shown = f", {value}" if value != "–" else ""
+            parts.append(f"now {WORD[now]}{shown} ({describe_period(h.now.period)})")
+        span = describe_span(h.article)
+        if h.at_article:
+            verdict = h.article_verdict or "no_data"
+            parts.append(f"at the article's date ({span}): {WORD.get(verdict, verdict)}")
+        else:
+            parts.append(f"at the article's date ({span}): no data reaches back that far")
+        n = len(h.changes)
+        parts.append("no change" if n == 0 else f"{n} change{'s' if n != 1 else ''}")
+        out.append("- " + " · ".join(parts) + ".")
+    return "\n".join(out) + "\n"
+
+
+def _scope(trends: Trends) -> str:
     n, total = len(trends.judged), len(trends.results)
     return (
-        f"# Long-range trends: {describe_period(first)} to {describe_period(last)}\n\n"
         f"Every claim of the article, judged {_unit(trends)} by {_unit(trends)} over all the "
         f"history stored: {n} of {total} {_unit(trends)}s have data (as of "
         f"{trends.as_of:%Y-%m-%d %H:%M} UTC). Each {_unit(trends)} is judged exactly as the "
-        "weekly report judges a week: each watched model's latest count in it.\n"
-        + _latest_caution(trends)
+        "weekly report judges a week: each watched model's latest count in it. "
+        f"{MARK['untestable']} can't be tested: a group the claim compares has no model in "
+        f"that {_unit(trends)}'s data; {MARK['inconclusive']} inconclusive: the data is there "
+        "but can't decide (the reason is given).\n"
     )
 
 
-def _latest_caution(trends: Trends) -> str:
-    """Say so when the latest period rests on other sources than the one before it."""
+def _sources_in_words(trends: Trends, result: PeriodResult) -> str:
+    words = [escape(trends.sources.get(s, s)) for s in result.sources]
+    if len(words) == 1:
+        return words[0]
+    return f"{len(words)} sources: " + " and ".join(words)
+
+
+def _caution(trends: Trends) -> str:
+    """Say so, in plain words, when the latest period rests on other sources than the one
+    before it (the files are named in the data-quality section)."""
     if len(trends.judged) < 2:
         return ""
     before, latest = trends.judged[-2], trends.judged[-1]
     if before.sources == latest.sources:
         return ""
     return (
-        f"\n> **Read the latest {_unit(trends)} with care.** The "
-        f"{describe_period(latest.period)} rests on {len(latest.data.latest):,} models from "
-        f"{escape(', '.join(latest.sources))}; the {describe_period(before.period)} on "
-        f"{len(before.data.latest):,} models from {escape(', '.join(before.sources))}. A "
-        "different list of models can change a verdict by itself.\n"
+        f"> **Read the latest {_unit(trends)} with care: its list of models is not the one "
+        f"before.** The {describe_period(latest.period)} rests on "
+        f"{len(latest.data.latest):,} models from {_sources_in_words(trends, latest)}. The "
+        f"{describe_period(before.period)} rests on {len(before.data.latest):,} models from "
+        f"{_sources_in_words(trends, before)}. A different list of models can change a "
+        "verdict or a share by itself; the files are listed under *Data quality*.\n"
     )
 
 
@@ -83,15 +139,15 @@ def _value(judged: Judged, kind: str) -> str:
 
 
 def _headline(trends: Trends) -> str:
-    out = ["## The answer in short\n"]
+    out = ["## Each claim in detail\n"]
     for h in trends.histories:
-        latest = h.now.outcome.verdict if h.now else "inconclusive"
+        latest = h.now.verdict if h.now else "no_data"
         out.append(f"### {MARK[latest]} {escape(h.claim.statement)}\n")
         out.append(f"- **Over time:** {_tally(trends, h)}")
         out.append(f"- **At the article's date ({describe_span(h.article)}):** {_at_article(h)}")
         if h.now is not None:
             out.append(
-                f"- **Now ({describe_period(h.now.period)}):** {VERDICT_MARK[h.now.outcome.verdict]}"
+                f"- **Now ({describe_period(h.now.period)}):** {_mark_word(h.now.verdict)}"
                 f" — {escape(h.now.outcome.explanation)}."
             )
         out.append(f"- **Changes:** {_changes(h)}")
@@ -101,7 +157,7 @@ def _headline(trends: Trends) -> str:
 
 def _tally(trends: Trends, h: ClaimHistory) -> str:
     """'supported in 20 of the 23 weeks with data, not supported in 1, inconclusive in 2'."""
-    verdicts = [r.outcomes[h.claim.id].verdict for r in trends.judged]
+    verdicts = [r.states[h.claim.id] for r in trends.judged]
     counts = [(WORD[v], verdicts.count(v)) for v in WORD if verdicts.count(v)]
     first, *rest = counts
     unit = _unit(trends)
@@ -117,21 +173,25 @@ def _at_article(h: ClaimHistory) -> str:
         where = "reaches back to" if h.earliest.period.start.date() >= h.article[1] else "covers"
         return (
             f"no stored data {where} {span}. The earliest period judged is the "
-            f"{describe_period(h.earliest.period)}: {VERDICT_MARK[h.earliest.outcome.verdict]} — "
+            f"{describe_period(h.earliest.period)}: {_mark_word(h.earliest.verdict)} — "
             f"{escape(h.earliest.outcome.explanation)}."
         )
     verdict = h.article_verdict
     last = h.at_article[-1]
     n = len(h.at_article)
     if verdict == "mixed":
-        counts = {WORD[v]: sum(1 for j in h.at_article if j.outcome.verdict == v) for v in WORD}
+        counts = {WORD[v]: sum(1 for j in h.at_article if j.verdict == v) for v in WORD}
         split = ", ".join(f"{k} in {c}" for k, c in counts.items() if c)
         return f"mixed — {split} of the {n} periods with data. Last: {escape(last.outcome.explanation)}."
     assert verdict is not None
     return (
-        f"{VERDICT_MARK[verdict]} in {'the one period' if n == 1 else f'all {n} periods'} with "
+        f"{_mark_word(verdict)} in {'the one period' if n == 1 else f'all {n} periods'} with "
         f"data — last, {describe_period(last.period)}: {escape(last.outcome.explanation)}."
     )
+
+
+def _mark_word(state: str) -> str:
+    return f"{MARK[state]} {WORD[state]}"
 
 
 def _changes(h: ClaimHistory) -> str:
@@ -162,22 +222,37 @@ def _timeline(trends: Trends, charts: Sequence[str]) -> str:
     out = ["## Verdict timeline\n"]
     if "verdict_timeline.png" in charts:
         out.append(
-            "![Each claim's verdict per period: green supported, red not supported, grey "
-            "inconclusive, blank no data](verdict_timeline.png)\n"
+            "![Each claim's verdict per period: green supported, red cross-hatched not "
+            "supported, grey dotted inconclusive, striped can't be tested, blank no "
+            "data](verdict_timeline.png)\n"
         )
     claims = [h.claim for h in trends.histories]
     out.append("Columns: " + "; ".join(f"**{c.id}**: {escape(c.statement)}" for c in claims) + "\n")
+    reasons: dict[str, str] = {}  # explanation → its letter, in order of first use
     rows = []
-    for r in trends.judged:
+    for r in trends.results:
+        if r.empty:
+            rows.append([r.period.label, "0", *[f"{MARK['no_data']} no data"] * len(claims)])
+            continue
         cells = [r.period.label, f"{len(r.data.latest):,}"]
         for c in claims:
-            o = r.outcomes[c.id]
-            value = _value(Judged(r.period, o), c.kind)
-            cells.append(f"{MARK[o.verdict]} {value}" if o.value is not None else MARK[o.verdict])
+            o, state = r.outcomes[c.id], r.states[c.id]
+            if state in ("supported", "not_supported"):
+                cells.append(f"{MARK[state]} {_value(Judged(r.period, o), c.kind)}")
+                continue
+            letter = reasons.setdefault(o.explanation, chr(ord("a") + len(reasons) % 26))
+            cells.append(f"{MARK[state]} ({letter})")
         rows.append(cells)
     out.append(
         table([_unit(trends), "models", *[c.id for c in claims]], rows, "lr" + "l" * len(claims))
     )
+    if reasons:
+        out.append(
+            f"Why there is no verdict ({MARK['inconclusive']} inconclusive, "
+            f"{MARK['untestable']} can't be tested):\n"
+        )
+        out.extend(f"- ({letter}) {escape(text)}" for text, letter in reasons.items())
+        out.append("")
     return "\n".join(out)
 
 
@@ -197,6 +272,10 @@ def _shares(trends: Trends, charts: Sequence[str]) -> str:
     origins = ["CN", "US"]
     rows = []
     for r in trends.judged:
+        if not r.has_shares:  # one or two families make "100 %" out of nothing in particular
+            thin = f"too few families ({r.families_observed} observed)"
+            rows.append([r.period.label, thin] + [""] * (len(leaders) + len(origins) - 1))
+            continue
         rows.append(
             [r.period.label]
             + [pct(r.share("family", f)) for f in leaders]
@@ -212,14 +291,20 @@ def _shares(trends: Trends, charts: Sequence[str]) -> str:
     )
     out.append(
         f"Share of the watched families' 30-day downloads; the {len(leaders)} families that lead "
-        "now, then the two origins. A dash: not observed that period.\n"
+        "now, then the two origins. A dash: not observed that period. No shares are given "
+        f"for a period with fewer than {MIN_FAMILIES} families observed.\n"
     )
     out.append(table(headers, rows, "l" + "r" * (len(headers) - 1)))
     out.append(_leaders(trends))
     out.append("### Who passed whom\n")
-    changes = trends.family_changes + trends.origin_changes
+    everything = trends.family_changes + trends.origin_changes
+    changes = [c for c in everything if c.comparable]
+    pool = [c for c in everything if not c.comparable]
     if not changes:
-        out.append("No family or origin overtook another between two periods with data.\n")
+        out.append(
+            "No family or origin overtook another while both were counted on (mostly) the same "
+            "models."
+        )
     ordered = sorted(changes, key=lambda c: (c.after.start, c.by))
     flickers = [c for c in ordered if c.reversed_in is not None and c.held <= 1]
     for c in ordered:
@@ -236,14 +321,31 @@ def _shares(trends: Trends, charts: Sequence[str]) -> str:
             f"\n{len(flickers)} more lasted a single {_unit(trends)} before the old order came "
             f"back: {brief}. Every change, with its shares, is in `summary.json`."
         )
+    if pool:
+        out.append(_pool_changes(pool, trends))
     return "\n".join(out) + "\n"
+
+
+def _pool_changes(pool: Sequence[RankChange], trends: Trends) -> str:
+    """Orders that flipped only because the captured models changed, listed apart."""
+    names = {**ORIGIN_NAMES, **trends.labels}
+    items = "; ".join(
+        f"{escape(names.get(c.winner, c.winner))} over {escape(names.get(c.loser, c.loser))} "
+        f"({c.after.label})"
+        for c in sorted(pool, key=lambda c: (c.after.start, c.by))
+    )
+    return (
+        f"\n**Order changed because the captured models changed** ({len(pool)}, not counted "
+        f"above: fewer than {MIN_MODEL_OVERLAP:.0%} of one side's models were the same in both "
+        f"{_unit(trends)}s, e.g. a model entered or left a top-30 list): {items}."
+    )
 
 
 def _leaders(trends: Trends) -> str:
     """Which family had the largest share, as runs of consecutive periods with data."""
     runs: list[tuple[str, list[Week]]] = []
     for r in trends.judged:
-        if r.families.empty:
+        if not r.has_shares:
             continue
         leader = str(r.families["share_downloads_30d"].astype(float).idxmax())
         if runs and runs[-1][0] == leader:
@@ -260,7 +362,9 @@ def _leaders(trends: Trends) -> str:
                 f"{name} in {len(periods)} {_unit(trends)}s with data from the "
                 f"{describe_period(periods[0])} to the {describe_period(periods[-1])}"
             )
-    return "Largest share: " + "; then ".join(parts) + ".\n"
+    if not parts:
+        return ""
+    return f"Largest share ({_unit(trends)}s with shares): " + "; then ".join(parts) + ".\n"
 
 
 def _rank_line(c: RankChange, trends: Trends) -> str:
@@ -302,8 +406,8 @@ def _references(trends: Trends) -> str:
         "## Published reference points\n",
         "What others published, beside our own series at the same date. Their metrics differ "
         "from ours (most count cumulative downloads, or a hand-picked list of models), so "
-        "mostly only the *direction* can be compared; each point says how far. Reliability: "
-        "P primary, S secondary, T unclear provenance. The numbers mark them in the share charts.\n",
+        "mostly only the *direction* can be compared; each point says how far, and how far "
+        "its source can be trusted. " + _marked(trends) + "\n",
     ]
     for n, c in enumerate(trends.comparisons, start=1):
         p = c.point
@@ -312,10 +416,23 @@ def _references(trends: Trends) -> str:
         ]
         out.append(
             f"{n}. **{escape(p.published_as)} — {escape(p.figure)}** ({escape(p.scope)}; "
-            f"[source]({p.source}), {p.reliability}). Ours: {escape(c.ours)}.{verdict} "
+            f"[source]({p.source}), {describe_reliability(p.reliability)}). "
+            f"Ours: {escape(c.ours)}.{verdict} "
             f"Comparable: {p.comparable} — {escape(p.difference)}"
         )
     return "\n".join(out) + "\n"
+
+
+def _marked(trends: Trends) -> str:
+    """Which points the share charts mark, so the text says only what the charts show."""
+    where = []
+    for by, chart in (("family", "family"), ("origin", "origin")):
+        numbers = [n for ns in reference_marks(trends, by).values() for n in ns]
+        if numbers:
+            where.append(f"{', '.join(str(n) for n in numbers)} on the {chart} share chart")
+    if not where:
+        return "None of them falls within our data's span, so the share charts mark none."
+    return f"Those within our data's span are marked [n] on the charts: {'; '.join(where)}."
 
 
 # --- data quality ------------------------------------------------------------------------------
@@ -373,9 +490,12 @@ def _quality(trends: Trends) -> str:
         "Hub had not refreshed its counts (stale), collects that failed for some authors "
         "(partial runs), and where the numbers came from.\n"
     )
-    out.append(
-        "Sources: " + "; ".join(f"**{n}** {escape(source)}" for source, n in numbers.items()) + "\n"
+    out.append("Sources:\n")
+    out.extend(
+        f"- **{n}** {escape(trends.sources.get(source, source))} — `{source}`"
+        for source, n in numbers.items()
     )
+    out.append("")
     out.append(
         table(
             [
@@ -420,9 +540,16 @@ def _method(trends: Trends) -> str:
         "fractions of the watched families' total 30-day downloads.\n"
         "- Verdicts use the claims' own metric and threshold (`seeds/claims.yaml`), as in the "
         "weekly report; a change is counted between two periods with a verdict, skipping "
-        "inconclusive ones.\n"
-        f'- "Passed" compares two consecutive periods with data, among changes that leave the winner in the top {RANK_TOP} families '
-        "(or the origins) with the largest shares after the change.\n"
+        "inconclusive ones. A claim *can't be tested* in a period that has no model of a "
+        "group it compares (that is no evidence either way); it is *inconclusive* when the "
+        "models are there but can't decide, e.g. fewer families than a top-3 rank needs.\n"
+        f"- Shares need at least {MIN_FAMILIES} families observed: with fewer, the largest "
+        "family's share says more about what was captured than about use, so those periods "
+        "have no shares in the table or charts and take no part in who passed whom.\n"
+        f'- "Passed" compares two consecutive periods with shares, among changes that leave the winner in the top {RANK_TOP} families '
+        "(or the origins) with the largest shares after the change, and only when both "
+        f"groups add up mostly the same models in both periods (at least {MIN_MODEL_OVERLAP:.0%} "
+        "of the models seen in either are seen in both); other flips are listed apart.\n"
         "- A single model's published 30-day count agrees with ours when they are within a "
         "quarter of each other (the counter moves from day to day).\n"
         "- 30-day downloads count automated downloads too, and a family's use through "

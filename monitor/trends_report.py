@@ -1,7 +1,7 @@
 """The trend report: `build_trends` computes, `write_trends` writes report.md, summary.json and
 the PNGs into one folder (default `<reports dir>/trends/`) and links it from `index.md`.
 
-`summary.json` is a documented contract for scripts (`schema_version` 1, `kind: trends`; see
+`summary.json` is a documented contract for scripts (`schema_version` 2, `kind: trends`; see
 README). The Markdown answers first — each claim at the article's date, now, and when it
 changed — then the timeline, shares and ranks, others' figures and the data's quality.
 """
@@ -23,8 +23,10 @@ from .errors import NoDataError
 from .references import Comparison, compare_points, load_reference_points
 from .store import Store
 from .trends import (
+    MIN_FAMILIES,
     ClaimHistory,
     Every,
+    Judged,
     KindSpan,
     PeriodResult,
     RankChange,
@@ -37,7 +39,7 @@ from .trends import (
     rank_changes,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: verdicts say untestable / no_data; shares null when too thin
 TRENDS_DIR = "trends"
 INDEX_START = "<!-- trends -->"
 INDEX_END = "<!-- /trends -->"
@@ -54,6 +56,7 @@ class Trends:
     spans: list[KindSpan]
     labels: dict[str, str]
     origins: dict[str, str]  # family id → origin
+    sources: dict[str, str]  # a source's short name (file, data set) → what it is, in words
 
     @property
     def judged(self) -> list[PeriodResult]:
@@ -107,7 +110,60 @@ def build_trends(
         spans=kind_spans(frame),
         labels=labels,
         origins={f.id: f.origin for f in config.families},
+        sources=describe_sources(frame),
     )
+
+
+def describe_sources(frame: pd.DataFrame) -> dict[str, str]:
+    """Each source in plain words — what kind, how many watched models, how often read — so
+    the report can name it without its file name."""
+    if "run_source" not in frame or "run_kind" not in frame:
+        return {}
+    watched = frame[frame["family"].notna() & frame["run_source"].notna()]
+    out = {}
+    for source, rows in watched.groupby("run_source"):
+        days = rows["observed_at"].dt.date
+        first, last, count = days.min(), days.max(), days.nunique()
+        models = rows["model_id"].nunique()
+        kind = str(rows["run_kind"].iloc[0])
+        out[str(source)] = _describe_source(str(source), kind, models, first, last, count)
+    return out
+
+
+def _describe_source(name: str, kind: str, models: int, first: date, last: date, days: int) -> str:
+    if kind == "collect":
+        return f"our own collects from the Hub ({models:,} watched models)"
+    if kind == "backfill":
+        where = "Model Pulse's public daily history" if "model-pulse" in name else "daily history"
+        return f"{where}, backfilled ({models:,} watched models)"
+    span = (last - first).days + 1
+    if days == 1:
+        cadence = f"read once, on {first:%-d %b %Y}"
+    elif days >= 0.8 * span:
+        cadence = f"read daily from {first:%-d %b} to {last:%-d %b %Y}"
+    elif 5 <= span / days <= 9:
+        cadence = f"read weekly from {first:%-d %b} to {last:%-d %b %Y}"
+    else:
+        cadence = f"read on {days} days from {first:%-d %b} to {last:%-d %b %Y}"
+    # the file's own name says when a person copied the numbers off the Hub's pages
+    how = "a hand-transcribed file" if "transcribed" in name.lower() else "another collector's file"
+    return f"{how} ({models:,} watched models in all, {cadence})"
+
+
+def reference_marks(trends: Trends, by: str) -> dict[datetime, list[int]]:
+    """The published figures (numbered as in the report) that speak about families (`by`
+    'family') or origins and fall inside the share charts' span, by date."""
+    first, last = trends.results[0].period.start, trends.results[-1].period.start
+    marks: dict[datetime, list[int]] = {}
+    for n, comparison in enumerate(trends.comparisons, start=1):
+        kind, _, spec = comparison.point.compare.partition(":")
+        group = spec.replace(">", "/").partition("/")[0]
+        day = comparison.point.day
+        when = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        about = kind in ("order", "ratio") and (group in trends.labels) == (by == "family")
+        if about and first <= when <= last:
+            marks.setdefault(when, []).append(n)
+    return dict(sorted(marks.items()))
 
 
 def report_trends(
@@ -147,6 +203,7 @@ def trends_summary(trends: Trends) -> dict[str, Any]:
         "first_period": trends.results[0].period.label,
         "last_period": trends.results[-1].period.label,
         "as_of": _iso(trends.as_of),
+        "min_families": MIN_FAMILIES,
         "claims": [_history(h) for h in trends.histories],
         "periods": [_period(r) for r in trends.results],
         "rank_changes": [_rank_change(c) for c in trends.family_changes + trends.origin_changes],
@@ -155,6 +212,7 @@ def trends_summary(trends: Trends) -> dict[str, Any]:
             {"kind": s.kind, "first": _iso(s.first), "last": _iso(s.last), "snapshots": s.snapshots}
             for s in trends.spans
         ],
+        "source_descriptions": dict(sorted(trends.sources.items())),
     }
 
 
@@ -186,10 +244,10 @@ def _history(h: ClaimHistory) -> dict[str, Any]:
     }
 
 
-def _judged(j: Any) -> dict[str, Any]:
+def _judged(j: Judged) -> dict[str, Any]:
     return {
         "period": j.period.label,
-        "verdict": j.outcome.verdict,
+        "verdict": j.verdict,
         "value": _round(j.outcome.value),
         "explanation": j.outcome.explanation,
     }
@@ -205,7 +263,7 @@ def _period(r: PeriodResult) -> dict[str, Any]:
                 key: str(index),
                 "models": int(row["models"]),
                 "downloads_30d": int(row["downloads_30d"]),
-                "share_downloads_30d": _round(row["share_downloads_30d"]),
+                "share_downloads_30d": _round(row["share_downloads_30d"]) if r.has_shares else None,
                 "rank_downloads_30d": int(row["rank_downloads_30d"]),
             }
             for index, row in ordered.iterrows()
@@ -221,12 +279,19 @@ def _period(r: PeriodResult) -> dict[str, Any]:
         "missing_days": r.missing_days,
         "stale_days": [d.isoformat() for d in r.stale_days],
         "partial_runs": r.partial_runs,
+        "families_observed": r.families_observed,
+        "shares_shown": r.has_shares,
         "run_kinds": list(r.kinds),
         "sources": list(r.sources),
         "families": groups(r.families, "id"),
         "origins": groups(r.origins, "origin"),
         "claims": [
-            {"id": cid, "verdict": o.verdict, "value": _round(o.value)}
+            {
+                "id": cid,
+                "verdict": r.states[cid],
+                "value": _round(o.value),
+                "explanation": "no snapshots in this period" if r.empty else o.explanation,
+            }
             for cid, o in r.outcomes.items()
         ],
     }
@@ -244,6 +309,8 @@ def _rank_change(c: RankChange) -> dict[str, Any]:
         "sources_changed": c.sources_changed,
         "held": c.held,
         "reversed_in": None if c.reversed_in is None else c.reversed_in.label,
+        "comparable": c.comparable,
+        "model_overlap": [_round(v, 2) for v in c.overlap],
     }
 
 

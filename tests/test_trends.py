@@ -24,6 +24,7 @@ from monitor.collect import collect
 from monitor.config import load_config
 from monitor.fakehub import FakeHub, Fault
 from monitor.hub import build_hub
+from monitor.references import describe_reliability
 from monitor.store import ModelRow, SnapshotRow, open_store
 from monitor.trends import group_shares, periods_between
 
@@ -195,6 +196,8 @@ def test_deepseek_passes_phi_in_the_week_of_6_july(imported: Path) -> None:
             "sources_changed": False,
             "held": 2,  # W28 and W29 (19 July: 2,037,949 vs 1,522,547), the file's last week
             "reversed_in": None,
+            "comparable": True,  # the same 2 DeepSeek and 2 Phi models both Sundays
+            "model_overlap": [1.0, 1.0],
         }
     ]
     # Qwen leads every week: nobody passes it, and it passes nobody
@@ -305,7 +308,7 @@ def test_cli_end_to_end_writes_report_charts_and_index_link(
         height, width, _ = mpimg.imread(folder / name).shape
         assert width >= 1000 and height >= 400, name  # readable on a slide
     summary = json.loads((folder / "summary.json").read_text())
-    assert summary["schema_version"] == 1 and summary["kind"] == "trends"
+    assert summary["schema_version"] == 2 and summary["kind"] == "trends"
     assert (summary["first_period"], summary["last_period"]) == ("2026-W12", "2026-W29")
     assert summary["as_of"] == "2026-07-19T13:14:16Z"
     index = (imported.parent / "reports" / "index.md").read_text()
@@ -494,3 +497,175 @@ def test_trend_shares_are_the_weekly_reports_shares(imported: Path) -> None:
                 ),
                 check_names=False,
             )
+
+
+# --- thin periods, changed model sets, claims that can't be tested --------------------------
+
+# One capture each Sunday, numbers chosen so every share below is a hand-made fraction:
+# W10 holds two families only; from W11 on, four. DeepSeek's second model leaves the capture
+# in W12 (as a model leaves a top-30 list), W14 has no capture at all.
+POOL_ROWS = """\
+snapshot_date,model_id,author,downloads_30d
+2026-03-08,Qwen/Qwen-A,Qwen,900
+2026-03-08,meta-llama/Llama-1,meta-llama,100
+2026-03-15,Qwen/Qwen-A,Qwen,600
+2026-03-15,meta-llama/Llama-1,meta-llama,200
+2026-03-15,deepseek-ai/DeepSeek-1,deepseek-ai,100
+2026-03-15,deepseek-ai/DeepSeek-2,deepseek-ai,80
+2026-03-15,microsoft/phi-1,microsoft,50
+2026-03-22,Qwen/Qwen-A,Qwen,600
+2026-03-22,meta-llama/Llama-1,meta-llama,200
+2026-03-22,deepseek-ai/DeepSeek-1,deepseek-ai,40
+2026-03-22,microsoft/phi-1,microsoft,60
+2026-03-29,Qwen/Qwen-A,Qwen,600
+2026-03-29,meta-llama/Llama-1,meta-llama,200
+2026-03-29,deepseek-ai/DeepSeek-1,deepseek-ai,80
+2026-03-29,microsoft/phi-1,microsoft,70
+2026-04-12,Qwen/Qwen-A,Qwen,600
+2026-04-12,meta-llama/Llama-1,meta-llama,200
+2026-04-12,deepseek-ai/DeepSeek-1,deepseek-ai,90
+2026-04-12,microsoft/phi-1,microsoft,70
+"""
+POOL_CLAIMS = """\
+claims:
+  - id: qwen-top3
+    statement: Qwen is among the three most downloaded families.
+    kind: rank
+    subject: {label: Qwen, families: [qwen]}
+    metric: downloads_30d
+    threshold: 3
+    source: {outlet: test, date: 2026-03, language: en}
+  - id: r1-vs-gptoss
+    statement: DeepSeek keeps up with gpt-oss.
+    kind: ratio
+    subject: {label: DeepSeek, families: [deepseek]}
+    versus: {label: gpt-oss, families: [gpt-oss]}
+    metric: downloads_30d
+    threshold: 0.5
+    source: {outlet: test, date: 2026-03, language: en}
+"""
+
+
+@pytest.fixture
+def pool(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict, str]:
+    """The trend report (summary.json, report.md) over POOL_ROWS."""
+    data = tmp_path / "pool.csv"
+    data.write_text(POOL_ROWS, encoding="utf-8")
+    claims = tmp_path / "claims.yaml"
+    claims.write_text(POOL_CLAIMS, encoding="utf-8")
+    config = write_config(tmp_path, FAMILIES, f"reports:\n  claims: {claims}\n")
+    assert main(["--config", str(config), "import", str(data)]) == 0
+    summary = run_trends(config)
+    capsys.readouterr()
+    report = (tmp_path / "reports" / "trends" / "report.md").read_text(encoding="utf-8")
+    return summary, report
+
+
+def test_a_period_with_too_few_families_has_no_shares(pool: tuple[dict, str]) -> None:
+    """Fails before MIN_FAMILIES: W10 showed Qwen 90 % of a two-family capture."""
+    summary, report = pool
+    assert summary["min_families"] == 4
+    w10 = period(summary, "2026-W10")
+    assert (w10["families_observed"], w10["shares_shown"]) == (2, False)
+    assert [f["share_downloads_30d"] for f in w10["families"]] == [None, None]
+    assert [f["downloads_30d"] for f in w10["families"]] == [900, 100]  # counts stay
+    assert [o["share_downloads_30d"] for o in w10["origins"]] == [None, None]
+    # four families from W11: 600 + 200 + (100 + 80) + 50 = 1,030
+    w11 = period(summary, "2026-W11")
+    assert w11["shares_shown"] is True
+    assert shares(w11) == {
+        "qwen": round(600 / 1030, 4),
+        "llama": round(200 / 1030, 4),
+        "deepseek": round(180 / 1030, 4),
+        "phi": round(50 / 1030, 4),
+    }
+    assert "| 2026-W10 | too few families (2 observed) |" in report
+    assert "| 2026-W11 | 58.3 % |" in report  # 600 / 1,030
+    assert "Largest share (weeks with shares): Qwen (Alibaba) in 4 weeks" in report
+    # the file is named in words: 5 models, on 5 Sundays over 36 days
+    assert summary["source_descriptions"] == {
+        "pool.csv": "another collector's file (5 watched models in all, read weekly from "
+        "8 Mar to 12 Apr 2026)"
+    }
+
+
+def test_an_overtaking_on_a_changed_model_set_is_listed_apart(pool: tuple[dict, str]) -> None:
+    """Fails before: Phi "passed" DeepSeek in W12 only because DeepSeek-2 left the capture."""
+    summary, report = pool
+    changes = [c for c in summary["rank_changes"] if c["by"] == "family"]
+    assert changes == [
+        {
+            "by": "family",
+            "winner": "phi",
+            "loser": "deepseek",
+            "period": "2026-W12",
+            "previous_period": "2026-W11",
+            "winner_share": [round(50 / 1030, 4), round(60 / 900, 4)],
+            "loser_share": [round(180 / 1030, 4), round(40 / 900, 4)],
+            "sources_changed": False,
+            "held": 1,  # W13: DeepSeek 80 > Phi 70, the old order is back
+            "reversed_in": "2026-W13",
+            "comparable": False,  # DeepSeek: 1 model of the 2 seen in either week
+            "model_overlap": [1.0, 0.5],
+        },
+        {
+            "by": "family",
+            "winner": "deepseek",
+            "loser": "phi",
+            "period": "2026-W13",
+            "previous_period": "2026-W12",
+            "winner_share": [round(40 / 900, 4), round(80 / 950, 4)],
+            "loser_share": [round(60 / 900, 4), round(70 / 950, 4)],
+            "sources_changed": False,
+            "held": 2,  # W13 and W15 (90 > 70); W14 has no data and is skipped
+            "reversed_in": None,
+            "comparable": True,
+            "model_overlap": [1.0, 1.0],
+        },
+    ]
+    assert "**Phi (Microsoft) passed DeepSeek**" not in report
+    assert "**DeepSeek passed Phi (Microsoft)** in the week of 23 Mar 2026" in report
+    assert "**Order changed because the captured models changed** (1, " in report
+    assert "Phi (Microsoft) over DeepSeek (2026-W12)" in report
+
+
+def test_no_verdict_says_why_and_no_data_is_not_inconclusive(pool: tuple[dict, str]) -> None:
+    """Fails before: W14 read "inconclusive" in summary.json, and no period gave a reason."""
+    summary, report = pool
+    claims = {p["period"]: {c["id"]: c for c in p["claims"]} for p in summary["periods"]}
+    assert claims["2026-W10"]["qwen-top3"] == {
+        "id": "qwen-top3",
+        "verdict": "inconclusive",
+        "value": None,
+        "explanation": "only 2 families observed; a top-3 rank says nothing",
+    }
+    assert claims["2026-W11"]["qwen-top3"]["verdict"] == "supported"  # #1 of 4
+    assert claims["2026-W10"]["r1-vs-gptoss"]["verdict"] == "untestable"  # no DeepSeek yet
+    assert claims["2026-W11"]["r1-vs-gptoss"] == {
+        "id": "r1-vs-gptoss",
+        "verdict": "untestable",
+        "value": None,
+        "explanation": "no gpt-oss models observed this week",
+    }
+    assert {c["verdict"] for c in claims["2026-W14"].values()} == {"no_data"}
+    # at the article's date (March 2026: W10 to W14): W10 inconclusive, then supported;
+    # the claim no week can test is "untestable" there, not mixed evidence
+    by_id = {c["id"]: c for c in summary["claims"]}
+    assert by_id["qwen-top3"]["at_article"]["verdict"] == "mixed"
+    assert by_id["r1-vs-gptoss"]["at_article"]["verdict"] == "untestable"
+    assert by_id["r1-vs-gptoss"]["now"]["verdict"] == "untestable"
+    # the report: the answer first, the reasons lettered under the timeline
+    assert report.index("## The answer in short") < report.index("## Each claim in detail")
+    assert "- ⊘ **DeepSeek keeps up with gpt-oss.** · now can't be tested (week of 6 Apr" in report
+    assert "| 2026-W10 | 2 | ❔ (a) | ⊘ (b) |" in report
+    assert "| 2026-W11 | 5 | ✅ #1 | ⊘ (c) |" in report  # 5 models, 4 families
+    assert "| 2026-W14 | 0 | – no data | – no data |" in report
+    assert "- (a) only 2 families observed; a top-3 rank says nothing" in report
+    assert "- (b) no DeepSeek models observed this week" in report
+    assert "- (c) no gpt-oss models observed this week" in report
+
+
+def test_reliability_codes_read_as_words() -> None:
+    assert describe_reliability("P/S") == "primary source / secondary source (press or summary)"
+    assert describe_reliability("T") == "unclear provenance"
+    assert describe_reliability("X") == "X"  # an unknown code is shown, not hidden
