@@ -240,7 +240,9 @@ def draw_origin_share(table: pd.DataFrame, as_of: datetime, source: str = SOURCE
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title("Share of the watched families' 30-day downloads, by origin", loc="left")
     ax.set_ylabel("share of watched total")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # beside, not over the areas
+    ax.legend(
+        fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
+    )  # beside, not over the areas
     return _finish(
         fig, as_of, "Origin is the country of the organisation that publishes the model.", source
     )

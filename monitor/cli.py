@@ -288,7 +288,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
     for history in trends.histories:
         now = history.now
         if now is not None:
-            print(f"  {history.claim.id}: now {now.outcome.verdict} ({now.period.label}), "
+            print(f"  {history.claim.id}: now {now.verdict} ({now.period.label}), "
                   f"{len(history.changes)} change(s)")  # fmt: skip
     return 0
 
