@@ -645,7 +645,7 @@ def test_no_verdict_says_why_and_no_data_is_not_inconclusive(pool: tuple[dict, s
         "id": "r1-vs-gptoss",
         "verdict": "untestable",
         "value": None,
-        "explanation": "no gpt-oss models observed this week",
+        "explanation": "no gpt-oss models in the week's latest captures",
     }
     assert {c["verdict"] for c in claims["2026-W14"].values()} == {"no_data"}
     # at the article's date (March 2026: W10 to W14): W10 inconclusive, then supported;
@@ -661,8 +661,8 @@ def test_no_verdict_says_why_and_no_data_is_not_inconclusive(pool: tuple[dict, s
     assert "| 2026-W11 | 5 | ✅ #1 | ⊘ (c) |" in report  # 5 models, 4 families
     assert "| 2026-W14 | 0 | – no data | – no data |" in report
     assert "- (a) only 2 families observed; a top-3 rank says nothing" in report
-    assert "- (b) no DeepSeek models observed this week" in report
-    assert "- (c) no gpt-oss models observed this week" in report
+    assert "- (b) no DeepSeek models in the week's latest captures" in report
+    assert "- (c) no gpt-oss models in the week's latest captures" in report
 
 
 def test_reliability_codes_read_as_words() -> None:
