@@ -13,6 +13,7 @@ line or area of zero width. Model ids and other Hub strings are drawn as plain t
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
@@ -42,6 +43,7 @@ ORIGIN_COLORS = {"CN": "#d62728", "US": "#1f77b4"}
 LINESTYLES = {"CN": "-", "US": "--"}
 SOURCE = "Source: Hugging Face Hub API, collected by hf-popularity-monitor"
 DPI = 110
+FOOTNOTE_WIDTH = 170  # characters of a footnote line at the charts' size
 MIN_DATE_SPAN = timedelta(days=7)  # narrower, and one day of data spans "years" of axis
 
 P = ParamSpec("P")
@@ -83,10 +85,14 @@ def _figure(width: float = 10, height: float = 5.6) -> tuple[Figure, Axes]:
     return fig, ax
 
 
+def footnote_text(source: str, note: str = "", width: int = FOOTNOTE_WIDTH) -> str:
+    """The source line (wrapped: a list of imported files can be long) and the chart's note."""
+    lines = textwrap.wrap(source, width) or [""]
+    return "\n".join(lines + ([note] if note else []))
+
+
 def _finish(fig: Figure, as_of: datetime, note: str = "", source: str = SOURCE) -> Figure:
-    footnote = f"{source} · as of {as_of:%Y-%m-%d %H:%M} UTC"
-    if note:
-        footnote += f"\n{note}"
+    footnote = footnote_text(f"{source} · as of {as_of:%Y-%m-%d %H:%M} UTC", note)
     lines = footnote.count("\n") + 1
     fig.text(0.01, 0.01, footnote, fontsize=7.5, color="#555555", va="bottom")
     fig.tight_layout(rect=(0, 0.02 + 0.02 * lines, 1, 1))

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from .charts import DPI, LINESTYLES, SOURCE, family_colors, origin_color
+from .charts import DPI, LINESTYLES, family_colors, footnote_text, origin_color
 from .config import Config
 from .trends import MIN_FAMILIES, describe_span, share_table
 from .trends_report import Trends, reference_marks
@@ -75,16 +75,11 @@ def _figure(width: float, height: float) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _finish(fig: Figure, path: Path, as_of: datetime, note: str) -> Path:
-    fig.text(
-        0.01,
-        0.01,
-        f"{SOURCE} · as of {as_of:%Y-%m-%d %H:%M} UTC\n{note}",
-        fontsize=8,
-        color="#555555",
-        va="bottom",
-    )
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+def _finish(fig: Figure, path: Path, trends: Trends, note: str) -> Path:
+    text = footnote_text(f"{trends.source_line} · as of {trends.as_of:%Y-%m-%d %H:%M} UTC", note)
+    fig.text(0.01, 0.01, text, fontsize=8, color="#555555", va="bottom")
+    height = fig.get_figheight()  # leave room for every footnote line (0.15 inch each)
+    fig.tight_layout(rect=(0, min(0.3, 0.04 + 0.15 * (text.count("\n") + 1) / height), 1, 1))
     fig.savefig(path)
     plt.close(fig)
     return path
@@ -224,7 +219,7 @@ def plot_verdict_timeline(trends: Trends, path: Path) -> Path:
     return _finish(
         fig,
         path,
-        trends.as_of,
+        trends,
         "Verdicts use each claim's own metric and threshold (seeds/claims.yaml); 'now' is the latest period with data.",
     )
 
@@ -274,7 +269,7 @@ def plot_family_shares(trends: Trends, config: Config, path: Path) -> Path:
     return _finish(
         fig,
         path,
-        trends.as_of,
+        trends,
         f"Solid: China · dashed: US · dotted: elsewhere. The {len(families)} families with the "
         f"largest peak share; each point is one period's cross-section; grey: fewer than "
         f"{MIN_FAMILIES} families observed, no shares."
@@ -310,7 +305,7 @@ def plot_origin_shares(trends: Trends, path: Path) -> Path:
     return _finish(
         fig,
         path,
-        trends.as_of,
+        trends,
         "Origin: the country of the organisation that publishes the model. Grey: fewer than "
         f"{MIN_FAMILIES} families observed, no shares."
         + (" [n]: a published figure, numbered as in the report." if refs else ""),

@@ -20,6 +20,7 @@ from .analysis import classify_frame
 from .claims import Claim, load_claims
 from .config import Config
 from .errors import NoDataError
+from .provenance import data_provenance
 from .references import Comparison, compare_points, load_reference_points
 from .store import Store
 from .trends import (
@@ -61,6 +62,15 @@ class Trends:
     @property
     def judged(self) -> list[PeriodResult]:
         return [r for r in self.results if not r.empty]
+
+    @property
+    def source_line(self) -> str:
+        """Where the judged periods' values came from, for chart footnotes (see provenance)."""
+        runs: set[tuple[str, str]] = set()
+        for result in self.judged:
+            latest = result.data.latest
+            runs.update(zip(latest["run_kind"], latest["run_source"].fillna(""), strict=True))
+        return data_provenance(sorted(runs)).chart_source
 
     @property
     def as_of(self) -> datetime:
