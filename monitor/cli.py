@@ -22,19 +22,15 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import (
-    DEFAULT_CONFIG_NAME,
-    PACKAGED_DEFAULTS,
-    Config,
-    default_config_path,
-    load_config,
-)
 from .dbtext import display_url, hide_credentials
 from .errors import MonitorError, StoreError, UsageError
-from .store import Store, build_engine, open_store
 
+# Only light modules at the top: `--help` must not pay for pydantic, SQLAlchemy or pandas, so
+# each command imports what it needs inside its handler.
 if TYPE_CHECKING:
     from .collect import CollectResult
+    from .config import Config
+    from .store import Store
 
 PROG = "hf-monitor"
 DEBUG_ENV = "HF_MONITOR_DEBUG"
@@ -126,7 +122,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
       systemd: ExecStart=/srv/hf-monitor/.venv/bin/hf-monitor --config /srv/hf-monitor/config.yaml schedule
     """
     from .claims import load_claims
-    from .scheduler import build_scheduler, next_times, run_scheduler
+    from .crontab import next_times
+    from .scheduler import build_scheduler, run_scheduler
 
     config = _config(args)
     load_claims(config.claims_path(), config)  # a claim the config can't serve stops us here
@@ -138,6 +135,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def _print_collect(result: CollectResult, config: Config) -> None:
+    from .store import open_store
+
     for selector, error in result.errors:
         print(f"{PROG}: {selector}: {hide_credentials(error)}", file=sys.stderr)
     _warn_empty_families(config, open_store(config.storage_url()), result.run_id, result.errors)
@@ -190,8 +189,8 @@ def cmd_status(args: argparse.Namespace) -> int:
       hf-monitor status
       hf-monitor status --runs 30
     """
+    from .crontab import next_times
     from .lock import writer_busy
-    from .scheduler import next_times
     from .views import render_status
 
     if not 1 <= args.runs <= MAX_RUNS_SHOWN:
@@ -399,6 +398,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
       hf-monitor demo --out /tmp/demo
       hf-monitor --storage sqlite:///hf-monitor-demo/demo.db models
     """
+    from .config import PACKAGED_DEFAULTS
     from .demo import run_demo
 
     config = _demo_config(args)
@@ -564,6 +564,8 @@ def _add(sub: argparse._SubParsersAction, name: str, handler: Handler) -> argpar
 
 
 def _open(args: argparse.Namespace) -> tuple[Config, Store]:
+    from .store import open_store
+
     config = _config(args)
     return config, open_store(config.storage_url())
 
@@ -575,6 +577,8 @@ def _open_existing(args: argparse.Namespace) -> tuple[Config, Store]:
 
 
 def _existing_store(config: Config) -> Store:
+    from .store import build_engine, open_store
+
     url = config.storage_url()
     build_engine(url).dispose()  # an unknown driver or a malformed URL says so first
     if not _database_exists(url):
@@ -594,6 +598,8 @@ def _database_exists(url: str) -> bool:
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
+    from .store import build_engine
+
     engine = build_engine(url, poolclass=NullPool)  # a bad driver or URL: one line, exit 2
     try:
         with engine.connect() as conn:
@@ -606,6 +612,8 @@ def _database_exists(url: str) -> bool:
 
 def _demo_config(args: argparse.Namespace) -> Config:
     """The user's config if there is one, else the packaged defaults (the demo runs anywhere)."""
+    from .config import DEFAULT_CONFIG_NAME, PACKAGED_DEFAULTS, default_config_path, load_config
+
     path = args.config or default_config_path()
     if args.config is None and not Path(path).exists():
         path = PACKAGED_DEFAULTS / DEFAULT_CONFIG_NAME
@@ -613,6 +621,8 @@ def _demo_config(args: argparse.Namespace) -> Config:
 
 
 def _config(args: argparse.Namespace) -> Config:
+    from .config import default_config_path, load_config
+
     config = load_config(args.config or default_config_path())
     if args.storage:
         config = config.with_storage(args.storage)

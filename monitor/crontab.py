@@ -9,9 +9,14 @@ names, and handed to APScheduler as a list of day names that cannot be misread.
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
+
+if TYPE_CHECKING:
+    from .config import Config
 
 # Index = crontab number; 7 is Sunday again.
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -38,6 +43,15 @@ def crontab_trigger(expression: str, timezone: str) -> CronTrigger:
         return CronTrigger.from_crontab(" ".join(fields), timezone=zone)
     except ValueError as exc:
         raise ValueError(f"invalid cron expression {expression!r}: {exc}") from None
+
+
+def next_times(config: Config, now: datetime) -> dict[str, datetime | None]:
+    """When each scheduled job would run next."""
+    schedule = config.settings.schedule
+    return {
+        name: crontab_trigger(expr, schedule.timezone).get_next_fire_time(None, now)
+        for name, expr in (("collect", schedule.collect), ("report", schedule.report))
+    }
 
 
 def crontab_weekdays(field: str) -> set[int]:

@@ -10,15 +10,17 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .analysis import Week, classify_frame, week_data, week_of
 from .collect import CollectResult, Progress, collect, utc_now
 from .config import Config
 from .files import is_complete
 from .hub import HubUnreachable, build_hub
 from .lock import writer_lock
-from .report import report_week, week_folder, week_snapshots
 from .store import open_store
+
+if TYPE_CHECKING:
+    from .analysis import Week
 
 
 def collect_now(
@@ -96,6 +98,10 @@ class WeeklyReport:
 
 def report_completed_week(config: Config, now: datetime, *, force: bool = False) -> WeeklyReport:
     """Write the report of the last complete ISO week, once (unless forced)."""
+    # Imported here: `collect` alone never needs pandas or the charts' matplotlib.
+    from .analysis import classify_frame, week_data, week_of
+    from .report import report_week, week_folder, week_snapshots
+
     week = week_of(now).previous
     out_dir = config.reports_dir()
     folder = week_folder(out_dir, week.label)

@@ -12,7 +12,6 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
@@ -29,15 +28,6 @@ from .jobs import collect_now, report_completed_week
 log = logging.getLogger("monitor.scheduler")
 
 MISFIRE_GRACE_SECONDS = 3600
-
-
-def next_times(config: Config, now: datetime) -> dict[str, datetime | None]:
-    """When each scheduled job would run next."""
-    schedule = config.settings.schedule
-    return {
-        name: crontab_trigger(expr, schedule.timezone).get_next_fire_time(None, now)
-        for name, expr in (("collect", schedule.collect), ("report", schedule.report))
-    }
 
 
 class MonitorScheduler(BlockingScheduler):

@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -46,6 +45,9 @@ from sqlalchemy.pool import NullPool
 from .dbtext import check_url, describe_db_error, display_url, first_line, hide_credentials
 from .errors import StoreError, StoreWriteError
 from .limits import COUNT_LIMITS, MAX_SCORE, READABLE_UNTIL
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 metadata = MetaData()
 
@@ -665,6 +667,8 @@ class Store:
     ) -> pd.DataFrame:
         """Snapshots joined with their model, one row per (model, observation), oldest first;
         only those observed in [`since`, `until`) when given (a report reads weeks, not years)."""
+        import pandas as pd  # imported here: commands that never read frames start faster
+
         query = (
             select(
                 # Times as text, parsed by pandas in one go: per-row datetime objects were
@@ -710,6 +714,8 @@ class Store:
 
     def context_frame(self, table: Table) -> pd.DataFrame:
         """All rows of a context table (`hub_ranks`, `derivatives`, `ecosystem`), oldest first."""
+        import pandas as pd
+
         columns = [
             _in_range(c, COUNT_LIMITS["likes" if c.name == "likes" else "downloads_30d"])
             if c.name in ("downloads_30d", "likes")
@@ -728,6 +734,8 @@ class Store:
 
     def runs_frame(self) -> pd.DataFrame:
         """Every run's `id`, `kind` (collect, import, backfill, …), `source` and `status`."""
+        import pandas as pd
+
         query = select(runs.c.id, runs.c.kind, runs.c.source, runs.c.status).order_by(runs.c.id)
         with self.engine.connect() as conn:
             rows = [tuple(row) for row in conn.execute(query)]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import pandas as pd
+# `status` renders from plain records; only `models` needs pandas, imported in its functions.
+if TYPE_CHECKING:
+    import pandas as pd
 
-from .analysis import classify_frame
-from .config import Config
-from .store import RunRecord
+    from .config import Config
+    from .store import RunRecord
 
 
 def text_table(
@@ -34,6 +36,8 @@ def text_table(
 
 
 def thousands(value: object) -> str:
+    import pandas as pd
+
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return "–"
     return f"{int(value):,}"  # type: ignore[call-overload]
@@ -41,6 +45,8 @@ def thousands(value: object) -> str:
 
 def render_models(config: Config, latest: pd.DataFrame, only: str | None = None) -> str:
     """Each watched family with its models, most downloaded first."""
+    from .analysis import classify_frame
+
     frame = classify_frame(latest, config) if not latest.empty else latest
     out = []
     for family in config.families:
