@@ -37,7 +37,6 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -769,8 +768,13 @@ class Store:
     # --- helpers --------------------------------------------------------------------------
 
     def _insert(self, table: Table) -> Any:
+        # Imported here: the PostgreSQL dialect alone adds ~25 ms to every SQLite start-up.
         if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
             return postgresql.insert(table)
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table)
 
     def _upsert_models(
