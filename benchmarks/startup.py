@@ -8,7 +8,9 @@
 Each command is started `--repeat` times in turn (interleaved, so a busy moment on a shared
 machine hits every command alike); the table shows the fastest and the median wall time and
 both as a ratio of a bare Python script that builds an argparse parser of the same shape and
-prints its help. `status` reads a small SQLite database made by importing tests/data first.
+prints its help. The project's commands run as `python -m monitor` with the checkout on
+PYTHONPATH (so two checkouts can be compared); the installed console script is timed too.
+`status` reads a small SQLite database made by importing tests/data/two_weeks.csv first.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ def build_commands(work: Path, before: Path | None) -> dict[str, tuple[list[str]
         "python -c pass": ([python, "-c", "pass"], REPO),
         "bare argparse --help": ([python, str(script)], REPO),
     }
+    script_path = Path(sys.executable).parent / "hf-monitor"
+    if script_path.exists():  # the installed console script, as users start it
+        commands["hf-monitor --help (console script)"] = ([str(script_path), "--help"], REPO)
     checkouts = [("", REPO)] + ([("before: ", before.resolve())] if before else [])
     for prefix, checkout in checkouts:
         storage = f"sqlite:///{work / (prefix.strip(': ') or 'after')}.db"
