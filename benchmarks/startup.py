@@ -115,6 +115,15 @@ def print_table(times: dict[str, list[float]], repeat: int) -> None:
             f"| {label} | {low:.3f} | {mid:.3f} | {low / min(base):.1f} / "
             f"{mid / statistics.median(base):.1f} | {low / min(floor):.1f} |"
         )
+    for label, runs in times.items():
+        old = times.get(f"before: {label}")
+        if old:
+            print(
+                f"\n{label}: {min(runs) / min(old):.2f}× the older checkout's time (min), "
+                f"{statistics.median(runs) / statistics.median(old):.2f}× (median)",
+                end="",
+            )
+    print()
 
 
 if __name__ == "__main__":
