@@ -339,17 +339,7 @@ class Store:
         """Record a `running` run on its own (no credential of `source` is stored)."""
         try:
             with self.engine.begin() as conn:
-                result = conn.execute(
-                    runs.insert().values(
-                        kind=kind,
-                        source=hide_credentials(source),
-                        started_at=started_at,
-                        status="running",
-                    )
-                )
-                key = result.inserted_primary_key
-                assert key is not None
-                return int(key[0])
+                return _insert_run(conn, kind, source, started_at)
         except SQLAlchemyError as exc:
             raise StoreWriteError(
                 f"cannot start the {kind} run: {describe_db_error(exc)}"
@@ -408,17 +398,7 @@ class Store:
         """
         try:
             with self.engine.begin() as conn:
-                result = conn.execute(
-                    runs.insert().values(
-                        kind=kind,
-                        source=hide_credentials(source),
-                        started_at=started_at,
-                        status="running",
-                    )
-                )
-                key = result.inserted_primary_key
-                assert key is not None
-                run_id = int(key[0])
+                run_id = _insert_run(conn, kind, source, started_at)
                 added = 0
                 # A model is upserted when first met (the snapshots' foreign key needs it) and
                 # once more at the end with its first and last time over the whole file:
@@ -808,6 +788,18 @@ class Store:
             },
         )
         conn.execute(stmt, payload)
+
+
+def _insert_run(conn: Connection, kind: str, source: str, started_at: datetime) -> int:
+    """A `running` run row (no credential of `source` is stored); its id."""
+    result = conn.execute(
+        runs.insert().values(
+            kind=kind, source=hide_credentials(source), started_at=started_at, status="running"
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _seen_times(rows: Iterable[SnapshotRow]) -> dict[str, tuple[datetime, datetime]]:
