@@ -157,21 +157,35 @@ def _log_axis(ax: Axes) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
+def _family_series(
+    table: pd.DataFrame,
+    config: Config,
+    as_of: datetime,
+    source: str,
+    labels: tuple[str, str],
+    note: str,
+) -> Figure:
+    """One line per family over days, on a log axis (families span orders of magnitude);
+    `labels` are the measure's name in the title and on the axis."""
+    fig, ax = _figure()
+    _family_lines(table, config, ax)
+    _log_axis(ax)
+    title, axis = labels
+    ax.set_title(f"{title} by family (sum of each family's observed models)", loc="left")
+    ax.set_ylabel(f"{axis} (log scale)")
+    return _finish(
+        fig, as_of, f"Solid lines: China · dashed: US · dotted: elsewhere. {note}", source
+    )
+
+
 @plain_text
 def draw_family_downloads(
     table: pd.DataFrame, config: Config, as_of: datetime, source: str = SOURCE
 ) -> Figure:
-    fig, ax = _figure()
-    _family_lines(table, config, ax)
-    _log_axis(ax)
-    ax.set_title("30-day downloads by family (sum of each family's observed models)", loc="left")
-    ax.set_ylabel("downloads in the last 30 days (log scale)")
-    return _finish(
-        fig,
-        as_of,
-        "Solid lines: China · dashed: US · dotted: elsewhere. Only the models observed each day are summed.",
-        source,
-    )
+    return _family_series(
+        table, config, as_of, source, ("30-day downloads", "downloads in the last 30 days"),
+        "Only the models observed each day are summed.",
+    )  # fmt: skip
 
 
 def plot_family_downloads(
@@ -184,17 +198,7 @@ def plot_family_downloads(
 def draw_likes(
     table: pd.DataFrame, config: Config, as_of: datetime, source: str = SOURCE
 ) -> Figure:
-    fig, ax = _figure()
-    _family_lines(table, config, ax)
-    _log_axis(ax)
-    ax.set_title("Likes by family (sum of each family's observed models)", loc="left")
-    ax.set_ylabel("likes (log scale)")
-    return _finish(
-        fig,
-        as_of,
-        "Solid lines: China · dashed: US · dotted: elsewhere. Likes can go down.",
-        source,
-    )
+    return _family_series(table, config, as_of, source, ("Likes", "likes"), "Likes can go down.")
 
 
 def plot_likes(
