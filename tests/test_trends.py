@@ -28,33 +28,17 @@ from monitor.references import describe_reliability
 from monitor.store import ModelRow, SnapshotRow, open_store
 from monitor.trends import group_shares, periods_between
 
-from .conftest import DATA, REPO, write_config
+from .conftest import DATA, REPO, SMALL_FAMILIES, write_config
 
 TRACKED = DATA / "tracked16_weekly_2026-03-22_2026-07-19.csv"
 
-FAMILIES = """\
-- id: qwen
-  label: Qwen (Alibaba)
-  organization: Alibaba Cloud
-  origin: CN
-  authors: [Qwen]
-- id: deepseek
-  label: DeepSeek
-  organization: DeepSeek
-  origin: CN
-  authors: [deepseek-ai]
+# the shared small watch list plus Llama and Phi, whose models the tracked file holds
+FAMILIES = SMALL_FAMILIES + """\
 - id: llama
   label: Llama (Meta)
   organization: Meta
   origin: US
   authors: [meta-llama]
-- id: gemma
-  label: Gemma (Google)
-  organization: Google
-  origin: US
-  authors:
-    - name: google
-      include: ["*gemma*"]
 - id: phi
   label: Phi (Microsoft)
   organization: Microsoft
@@ -62,13 +46,6 @@ FAMILIES = """\
   authors:
     - name: microsoft
       include: ["phi*", "Phi*"]
-- id: gpt-oss
-  label: gpt-oss (OpenAI)
-  organization: OpenAI
-  origin: US
-  authors:
-    - name: openai
-      include: ["gpt-oss*"]
 """
 AUTHOR_FAMILY = {
     "Qwen": "qwen",
