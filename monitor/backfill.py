@@ -41,7 +41,6 @@ from .hub import Hub
 from .store import ModelRow, SnapshotRow, Store
 
 DATASET = "modelpulse/model-pulse-data"
-FIRST_DAY = date(2024, 7, 29)  # the source's first daily snapshot
 ALL_TIME_SINCE = date(2025, 2, 27)  # the Hub's `downloadsAllTime` exists from this day
 LATE_CAPTURES_SINCE = date(2025, 7, 9)
 EARLY_CAPTURE = time(23, 40)
@@ -271,8 +270,6 @@ def fetch_source_meta(hub: Hub, fs: Any, root: str) -> SourceMeta:
 
     try:
         table = _call(hub, read_renames, f"{DATASET}: renames.parquet")
-    except SourceError:
-        raise
     except (ValueError, KeyError) as exc:  # pyarrow: a missing column or a broken file
         raise SourceError(f"{DATASET}: renames.parquet is not as expected ({_line(exc)})") from None
     pairs = dict(zip(table["old"].to_pylist(), table["new"].to_pylist(), strict=True))

@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
 from .config import Config
-from .formatting import human
+from .formatting import human, when
 
 PALETTES = {
     "CN": ["#d62728", "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22", "#f4a582", "#b2182b"],
@@ -92,7 +92,7 @@ def footnote_text(source: str, note: str = "", width: int = FOOTNOTE_WIDTH) -> s
 
 
 def _finish(fig: Figure, as_of: datetime, note: str = "", source: str = SOURCE) -> Figure:
-    footnote = footnote_text(f"{source} · as of {as_of:%Y-%m-%d %H:%M} UTC", note)
+    footnote = footnote_text(f"{source} · as of {when(as_of)}", note)
     lines = footnote.count("\n") + 1
     fig.text(0.01, 0.01, footnote, fontsize=7.5, color="#555555", va="bottom")
     fig.tight_layout(rect=(0, 0.02 + 0.02 * lines, 1, 1))

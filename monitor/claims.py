@@ -174,16 +174,17 @@ def judge(
     claims with Hub-wide context at the wider scopes, and its trend over `history` (earlier
     weeks, oldest first) and this week."""
     main = evaluate(claim, cur, claim.metric, labels)
-    previous = (
-        evaluate(claim, prev, claim.metric, labels) if prev is not None and not prev.empty else None
+    earlier = tuple(
+        (w.week.label, evaluate(claim, w, claim.metric, labels)) for w in history if not w.empty
     )
+    previous = None
+    if prev is not None and not prev.empty:  # last week is usually the last of `history`
+        known = dict(earlier)
+        previous = known.get(prev.week.label) or evaluate(claim, prev, claim.metric, labels)
     others = tuple(evaluate(claim, cur, m, labels) for m in claim.alternatives)
     scopes: tuple[Outcome, ...] = ()
     if claim.kind == "rank" and context is not None and not context.empty:
         scopes = wider_scopes(claim, cur, context, labels)
-    earlier = tuple(
-        (w.week.label, evaluate(claim, w, claim.metric, labels)) for w in history if not w.empty
-    )
     trend = (*earlier, (cur.week.label, main))
     return Verdict(claim, main, previous, others, scopes, trend, counted_models(claim, cur))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 def human(value: float) -> str:
     """3 significant digits with k/M/B/T: 1234 → 1.23k, 2.5e9 → 2.5B."""
@@ -15,3 +17,8 @@ def human(value: float) -> str:
 def short_label(label: str) -> str:
     """A family's name for prose, without the bracketed organisation: 'Qwen (Alibaba)' → 'Qwen'."""
     return label.split(" (")[0]
+
+
+def when(moment: datetime) -> str:
+    """The one time format of every report, chart and index: 2026-08-22 01:15 UTC."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC"

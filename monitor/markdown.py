@@ -17,7 +17,7 @@ import pandas as pd
 from .analysis import MOVER_FLOOR, NEW_DAYS, STALE_MIN_MODELS
 from .claims import METRIC_LABELS, Outcome, Verdict
 from .config import Config
-from .formatting import human, short_label
+from .formatting import human, short_label, when
 from .report import CHART_FILES, VERDICT_MARK, Report
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
@@ -80,11 +80,6 @@ def render_markdown(report: Report, config: Config) -> str:
         parts.insert(1, _demo_notice(report))
         parts.append(_demo_notice(report))
     return "\n".join(parts)
-
-
-def when(moment: datetime) -> str:
-    """The one time format of every report and the index: 2026-08-22 01:15 UTC."""
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def _demo_notice(report: Report) -> str:

@@ -43,7 +43,7 @@ from .config import Config
 from .context import ContextFrames, HubContext, hub_context
 from .errors import NoDataError, OutputError, UsageError
 from .files import publish, staging, write_file
-from .formatting import short_label
+from .formatting import short_label, when
 from .limits import EARLIEST_OBSERVATION, latest_allowed
 from .provenance import HUB, Provenance, data_provenance
 from .store import Store, derivatives, ecosystem, hub_ranks
@@ -86,7 +86,6 @@ class Report:
     verdicts: tuple[Verdict, ...]
     labels: dict[str, str]
     context: HubContext | None = None
-    history: tuple[WeekData, ...] = ()  # earlier weeks with data, oldest first (trends, flags)
     notes: dict[str, str] = field(default_factory=dict)  # model id → spike/dip note
     drivers: dict[str, tuple[str, float]] = field(default_factory=dict)  # family → model, change
     likes_leaders: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -193,7 +192,6 @@ def build_report(
         verdicts=tuple(judge(c, cur, prev, names, context, history) for c in claims),
         labels=labels,
         context=context,
-        history=history,
         notes=unusual_moves([*history, cur]),
         drivers=family_drivers(changes),
         source=data_provenance(_runs_behind(cur)),
@@ -549,9 +547,7 @@ def write_index(out_dir: Path) -> Path:
             for c in data.get("claims", [])
         )
         as_of = datetime.strptime(data["as_of"], "%Y-%m-%dT%H:%M:%SZ")
-        rows.append(
-            f"| [{data['week']}]({data['week']}/report.md) | {as_of:%Y-%m-%d %H:%M} UTC | {verdicts} |"
-        )
+        rows.append(f"| [{data['week']}]({data['week']}/report.md) | {when(as_of)} | {verdicts} |")
     text = "# Weekly reports\n\nNewest first. Each week's folder has `report.md`, `summary.json` and the charts.\n\n"
     text += "| week | data as of | verdicts |\n|---|---|---|\n" + "\n".join(rows) + "\n"
     trends = trends_index_section(out_dir)

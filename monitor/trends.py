@@ -486,13 +486,6 @@ def kind_spans(frame: pd.DataFrame) -> list[KindSpan]:
     return sorted(out, key=lambda s: s.first)
 
 
-def live_after_backfill(spans: Sequence[KindSpan]) -> tuple[datetime | None, datetime | None]:
-    """(last backfilled observation, first live-collected observation); None where absent."""
-    backfill = [s.last for s in spans if s.kind == "backfill"]
-    live = [s.first for s in spans if s.kind == "collect"]
-    return (max(backfill) if backfill else None, min(live) if live else None)
-
-
 __all__ = [
     "ClaimHistory",
     "PeriodResult",

@@ -25,6 +25,7 @@ from matplotlib.ticker import PercentFormatter
 
 from .charts import DPI, LINESTYLES, family_colors, footnote_text, origin_color
 from .config import Config
+from .formatting import when
 from .trends import MIN_FAMILIES, describe_span, share_table
 from .trends_report import Trends, reference_marks
 
@@ -76,7 +77,7 @@ def _figure(width: float, height: float) -> tuple[Figure, Axes]:
 
 
 def _finish(fig: Figure, path: Path, trends: Trends, note: str) -> Path:
-    text = footnote_text(f"{trends.source_line} · as of {trends.as_of:%Y-%m-%d %H:%M} UTC", note)
+    text = footnote_text(f"{trends.source_line} · as of {when(trends.as_of)}", note)
     fig.text(0.01, 0.01, text, fontsize=8, color="#555555", va="bottom")
     height = fig.get_figheight()  # leave room for every footnote line (0.15 inch each)
     fig.tight_layout(rect=(0, min(0.3, 0.04 + 0.15 * (text.count("\n") + 1) / height), 1, 1))
@@ -127,13 +128,13 @@ def _mark_references(ax: Axes, trends: Trends, by: str, label: bool = True) -> i
     """Number the published figures about these groups where they fall on the axis (the
     numbers of the report's list; one label per date); returns how many."""
     marks = reference_marks(trends, by)
-    for i, (when, numbers) in enumerate(marks.items()):
-        ax.axvline(when, color="#777777", linestyle=":", linewidth=1)  # type: ignore[arg-type]
+    for i, (moment, numbers) in enumerate(marks.items()):
+        ax.axvline(moment, color="#777777", linestyle=":", linewidth=1)  # type: ignore[arg-type]
         if not label:
             continue
         height = 0.98 - 0.05 * (i % 2)  # neighbours a fortnight apart stay legible
         text = " [" + ", ".join(str(n) for n in numbers) + "]"
-        ax.text(mdates.date2num(when), height, text, transform=ax.get_xaxis_transform(),
+        ax.text(mdates.date2num(moment), height, text, transform=ax.get_xaxis_transform(),
                 fontsize=8, color="#555555", va="top")  # fmt: skip
     return sum(len(numbers) for numbers in marks.values())
 

@@ -20,8 +20,10 @@ from .analysis import classify_frame
 from .claims import Claim, load_claims
 from .config import Config
 from .errors import NoDataError
+from .formatting import when
 from .provenance import data_provenance
 from .references import Comparison, compare_points, load_reference_points
+from .report import _iso, _round  # the weekly summary's number and time formats
 from .store import Store
 from .trends import (
     MIN_FAMILIES,
@@ -32,7 +34,6 @@ from .trends import (
     PeriodResult,
     RankChange,
     claim_histories,
-    describe_period,
     judge_periods,
     kind_spans,
     period_of,
@@ -340,21 +341,6 @@ def _comparison(c: Comparison) -> dict[str, Any]:
     }
 
 
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None or value != value else round(float(value), digits)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def period_name(label: str, results: list[PeriodResult]) -> str:
-    for r in results:
-        if r.period.label == label:
-            return describe_period(r.period)
-    return label
-
-
 # --- index.md -------------------------------------------------------------------------------
 
 
@@ -371,7 +357,7 @@ def trends_index_section(reports_dir: Path) -> str:
         f"{INDEX_START}\n## Long-range trends\n\n"
         f"[Every claim, share and rank from {data['first_period']} to {data['last_period']}]"
         f"({TRENDS_DIR}/report.md) — one row per {data['every']}, data as of "
-        f"{as_of:%Y-%m-%d %H:%M} UTC.\n{INDEX_END}\n"
+        f"{when(as_of)}.\n{INDEX_END}\n"
     )
 
 
