@@ -320,19 +320,19 @@ def movers(changes: pd.DataFrame, n: int = 5) -> tuple[pd.DataFrame, pd.DataFram
 
 
 def new_entrants(
-    changes: pd.DataFrame, history: Sequence[WeekData], n: int = 10
+    changes: pd.DataFrame, history: Sequence[WeekData], week: Week, n: int = 10
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(new releases, models that entered the data): models with downloads that no earlier week
-    read shows; new when created within `NEW_DAYS` of the week's end (or with no creation date
-    but never seen before), otherwise they merely entered the captured lists. Most downloaded
-    first. Needs at least one earlier week with data."""
+    read shows; new when created within `NEW_DAYS` before the end of `week`; otherwise — an
+    older model, or one whose creation date is unknown — they merely entered the captured
+    lists. Most downloaded first. Needs at least one earlier week with data."""
     earlier = [w for w in history if not w.empty]
     if not earlier:
         empty = changes.iloc[0:0]
         return empty, empty
     known = set().union(*(set(w.latest.index) | set(w.dropped.index) for w in earlier))
     unseen = changes[~changes.index.isin(known) & (changes["downloads_30d"].fillna(0) > 0)]
-    cutoff = pd.Timestamp(earlier[-1].week.end)
+    cutoff = pd.Timestamp(week.end)
     created = pd.to_datetime(unseen["created_at"], utc=True)
     recent = created >= cutoff - pd.Timedelta(days=NEW_DAYS)
     return unseen[recent].head(n), unseen[~recent].head(n)

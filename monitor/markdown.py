@@ -18,8 +18,9 @@ from .analysis import MOVER_FLOOR, NEW_DAYS, STALE_MIN_MODELS
 from .claims import METRIC_LABELS, Outcome, Verdict
 from .config import Config
 from .formatting import human, short_label, when
-from .report import CHART_FILES, VERDICT_MARK, Report
+from .report import CHART_FILES, VERDICT_MARK, Report, _by_downloads
 
+WEEKLY_COLUMN = "downloads this week"  # left out of tables when the data has no all-time counts
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
 
@@ -353,7 +354,7 @@ def _cross_section(report: Report) -> list[str]:
     lines = []
     dropped = report.cur.dropped
     if not dropped.empty:
-        ordered = dropped.sort_values(["downloads_30d", "model_id"], ascending=[False, True])
+        ordered = _by_downloads(dropped)
         named = ", ".join(
             f"{escape(r.model_id)} ({num(r.downloads_30d)} on {r.observed_at:%a %d %b})"
             for r in ordered.head(5).itertuples()
@@ -399,7 +400,7 @@ def _families(report: Report, config: Config) -> str:
             ]
         )
     headers = ["#", "family", "origin", "models", "30-day downloads", "share",
-               "downloads this week", "change in 30-day downloads", "likes", "change in likes"]  # fmt: skip
+               WEEKLY_COLUMN, "change in 30-day downloads", "likes", "change in likes"]  # fmt: skip
     weekly = WEEKLY_COLUMN if not frame["downloads_week"].isna().all() else None
     text = "## Families\n\n" + table(*_without(headers, rows, "rllrrrrrrr", weekly))
     text += (
@@ -423,9 +424,6 @@ def _families(report: Report, config: Config) -> str:
         text += f"\n{drops} all-time counter(s) went down this week (Hub corrections); they count as 0, not negative.\n"
     text += f"\n![30-day downloads by family]({CHART_FILES['families']})\n\n![Likes by family]({CHART_FILES['likes']})\n"
     return text
-
-
-WEEKLY_COLUMN = "downloads this week"
 
 
 def _without(
@@ -621,7 +619,8 @@ def _model_rows(
 
 
 def _model_table(report: Report, frame: pd.DataFrame, rank: bool = False) -> str:
-    notes = {m: n for m, n in report.notes.items() if m in set(frame["model_id"])}
+    shown = set(frame["model_id"])
+    notes = {m: n for m, n in report.notes.items() if m in shown}
     head = ["model", "family", "origin", "30-day downloads", "change", "change %", "likes"]
     head = (["#"] if rank else []) + head + (["note"] if notes else [])
     align = ("r" if rank else "") + "lllrrrr" + ("l" if notes else "")

@@ -175,7 +175,7 @@ def build_report(
         context = None if context.empty else context
     changes = model_changes(cur, prev)
     gainers, losers = movers(changes)
-    entrants, entered = new_entrants(changes, history)
+    entrants, entered = new_entrants(changes, history, week)
     return Report(
         week=week,
         cur=cur,
