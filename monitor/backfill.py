@@ -470,8 +470,10 @@ def _call(hub: Hub, read: Callable[[], Any], what: str) -> Any:
         if status in (401, 404):  # the Hub answers 401 for a missing repository without a token
             raise SourceError(f"{what}: not found at {hub.endpoint} (missing or private)") from None
         raise SourceError(f"{what}: {describe_hub_error(exc)} from {hub.endpoint}") from None
-    except OSError as exc:  # includes connection failures that fsspec wraps
-        raise SourceError(f"{what}: cannot reach {hub.endpoint} ({_line(exc)})") from None
+    except OSError as exc:  # connection failures fsspec wraps, and pyarrow's decode errors
+        if _from_network(exc):
+            raise SourceError(f"{what}: cannot reach {hub.endpoint} ({_line(exc)})") from None
+        raise SourceError(f"{what}: not a readable Parquet file ({_line(exc)})") from None
     except Exception as exc:
         import httpx2
 
@@ -479,6 +481,21 @@ def _call(hub: Hub, read: Callable[[], Any], what: str) -> Any:
             reason = describe_hub_error(exc)
             raise SourceError(f"{what}: cannot reach {hub.endpoint} ({reason})") from None
         raise
+
+
+def _from_network(exc: BaseException) -> bool:
+    """Whether an OSError came from the connection rather than from the bytes read: pyarrow
+    reports a corrupt file as a bare OSError (no errno, no network error behind it)."""
+    import httpx2
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, httpx2.HTTPError | ConnectionError | TimeoutError):
+            return True
+        if isinstance(seen, OSError) and seen.errno is not None:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _line(exc: BaseException) -> str:

@@ -279,6 +279,24 @@ def test_a_file_with_other_columns_stores_nothing_of_it(
     )
 
 
+def test_a_corrupt_file_is_called_corrupt_not_unreachable(
+    hub: FakeHub, config_path: Path, dataset: FakeDataset, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = dataset.files["series/2026-05.parquet"]
+    # the footer's metadata block garbled, its length and the magic bytes kept
+    length = int.from_bytes(whole[-8:-4], "little")
+    start = len(whole) - 8 - length
+    dataset.files["series/2026-05.parquet"] = whole[:start] + b"\x07" * length + whole[-8:]
+    assert backfill(config_path) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"hf-monitor: error: {DATASET}: series/2026-05.parquet: not a readable Parquet file ("
+    )
+    assert "cannot reach" not in err and err.count("\n") == 1
+    months = {day.strftime("%Y-%m") for _, day in stored(config_path)}
+    assert months == {"2026-02", "2026-03", "2026-04"}  # whole months before it, nothing after
+
+
 def test_dataset_missing(
     config_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
