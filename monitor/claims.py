@@ -12,15 +12,24 @@ rank among the watched families once third-party derivatives' downloads are adde
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .analysis import METRICS, WeekData, main_driver
 from .config import Config, Family, describe_validation_error
@@ -61,9 +70,29 @@ class Group(_Strict):
 
 class Source(_Strict):
     outlet: str
-    date: str
+    date: str  # YYYY-MM or YYYY-MM-DD: the trend report judges the claim at that date
     language: str
     phrase: str | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _yaml_date(cls, value: Any) -> Any:
+        """An unquoted 2025-01-15 reaches us as a date object; it means the same text."""
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    @field_validator("date")
+    @classmethod
+    def _calendar_date(cls, value: str) -> str:
+        match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", value)
+        if match is None:
+            raise ValueError(f"source date {value!r} must look like 2025-01 or 2025-01-15")
+        try:
+            day = dt.date(int(match[1]), int(match[2]), int(match[3] or 1))
+        except ValueError:
+            raise ValueError(f"source date {value!r} is not a calendar date") from None
+        if not 1990 <= day.year <= 2100:
+            raise ValueError(f"source date {value!r} is out of range (1990 to 2100)")
+        return value
 
 
 class Claim(_Strict):

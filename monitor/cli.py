@@ -274,11 +274,14 @@ def cmd_trends(args: argparse.Namespace) -> int:
       hf-monitor trends --since 2025-01 --every month
       hf-monitor trends --out /tmp/trends
     """
+    from .claims import load_claims
     from .trends import parse_since
     from .trends_report import TRENDS_DIR, link_trends, report_trends
 
     since = parse_since(args.since) if args.since else None
-    config, store = _open_existing(args)
+    config = _config(args)
+    load_claims(config.claims_path(), config)  # config mistakes first, as for `report`
+    store = _existing_store(config)
     out = args.out or config.reports_dir() / TRENDS_DIR
     trends, folder = report_trends(store, config, since, args.every, out)
     if args.out is None:

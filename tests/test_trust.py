@@ -458,3 +458,44 @@ def test_a_family_that_finds_nothing_is_named(
     assert err.count("found no models") == 1
     assert main(["--config", str(config), "status"]) == 0
     assert "found no models for family 'typo'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("'2025-13'", "source date '2025-13' is not a calendar date"),
+        ("'2025-00'", "source date '2025-00' is not a calendar date"),
+        ("'0000-01'", "source date '0000-01' is not a calendar date"),
+        ("'9999-12'", "source date '9999-12' is out of range (1990 to 2100)"),
+        ("Jan 2025", "source date 'Jan 2025' must look like 2025-01 or 2025-01-15"),
+    ],
+)
+def test_a_claims_date_the_reports_cannot_place_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], written: str, message: str
+) -> None:
+    claims = tmp_path / "claims.yaml"
+    text = (REPO / "seeds" / "claims.yaml").read_text()
+    claims.write_text(
+        text.replace(
+            "date: 2025-01, language: de, phrase", f"date: {written}, language: de, phrase", 1
+        )
+    )
+    config = write_config(tmp_path, SMALL_FAMILIES, f"reports:\n  claims: {claims}\n")
+    for command in ("report", "trends"):
+        assert main(["--config", str(config), command]) == 2
+        err = capsys.readouterr().err
+        assert err == f"hf-monitor: error: {claims}: claims[0].source.date: {message}\n"
+
+
+def test_an_unquoted_full_date_is_read_as_that_date(tmp_path: Path) -> None:
+    from monitor.claims import load_claims
+
+    claims = tmp_path / "claims.yaml"
+    text = (REPO / "seeds" / "claims.yaml").read_text()
+    claims.write_text(
+        text.replace(
+            "date: 2025-01, language: de, phrase", "date: 2025-01-27, language: de, phrase", 1
+        )
+    )
+    config = load_config(write_config(tmp_path, SMALL_FAMILIES, f"reports:\n  claims: {claims}\n"))
+    assert load_claims(claims, config)[0].source.date == "2025-01-27"
