@@ -366,7 +366,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     since = parse_since(args.since)
     config, store = _open(args)
     hub = build_hub(config.hub_endpoint(), timeout=config.settings.hub.timeout, page_size=1000)
-    with hub, writer_lock(config.storage_url(), "backfill"):
+    with hub, writer_lock(config.storage_url(), "backfill"), _sigterm_interrupts():
         result = run_backfill(
             config,
             store,
@@ -652,6 +652,22 @@ def _graceful_stop() -> Iterator[threading.Event]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM stops like Ctrl-C: the month being read is dropped whole, the run is marked
+    failed with the reason, and the next run resumes (without this the process just died)."""
+
+    def _handler(signum: int, _frame: FrameType | None) -> None:
+        print(f"{PROG}: SIGTERM: stopping; the months already stored are kept", file=sys.stderr)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _progress() -> Callable[[str], None] | None:

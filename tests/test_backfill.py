@@ -442,6 +442,34 @@ def test_kill_9_leaves_whole_months_and_the_next_run_finishes(
     assert store.count(tables.backfill_files) == 7
 
 
+def test_sigterm_stops_with_one_line_and_the_run_marked_failed(
+    hub: FakeHub, config_path: Path
+) -> None:
+    store = open_store(load_config(config_path).storage_url())
+    hub.state.latency = 0.15  # a slow Hub, so the signal lands mid-run
+    process = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config_path), "backfill"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while store.count(tables.backfill_files) < 1 and time.monotonic() < deadline:
+        assert process.poll() is None, "the backfill ended before it could be stopped"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    hub.state.latency = 0.0
+    assert process.returncode == 130
+    assert err == (
+        "hf-monitor: SIGTERM: stopping; the months already stored are kept\nhf-monitor: interrupted\n"
+    )
+    [run] = store.recent_runs()
+    assert run.status == "failed" and run.errors[0][1].startswith("KeyboardInterrupt")
+    assert backfill(config_path) == 0  # and the next run finishes the job
+    assert store.count(tables.backfill_files) == 7
+
+
 def _per_month(rows: dict) -> dict[str, int]:
     out: dict[str, int] = {}
     for _, day in rows:
