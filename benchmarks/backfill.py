@@ -49,8 +49,7 @@ from monitor.backfill import (  # noqa: E402
     watched_ranges,
 )
 from monitor.config import load_config  # noqa: E402
-from monitor.fakedataset import FakeDataset, series_schema  # noqa: E402
-from monitor.fakehub import FakeHub  # noqa: E402
+from monitor.fakehub import FakeDataset, FakeHub, series_schema  # noqa: E402
 from monitor.hub import build_hub  # noqa: E402
 from monitor.store import open_store  # noqa: E402
 

@@ -48,7 +48,7 @@ import pyarrow.parquet as pq
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from monitor.fakedataset import series_schema  # noqa: E402  (the layout the fake Hub serves)
+from monitor.fakehub import series_schema  # noqa: E402  (the layout the fake Hub serves)
 
 REAL = REPO.parent / "shared/real-data"
 TARGET = REPO / "monitor/data/model-pulse-data"

@@ -15,8 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from monitor.config import Config, load_config
-from monitor.fakehub import FakeHub, recorded_days
+from monitor.fakehub import recorded_days
 from monitor.store import Store, open_store
+
+from .fakefaults import FaultyHub
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -74,9 +76,9 @@ def days() -> dict[date, list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def fake_hub(days: dict[date, list[dict[str, Any]]]) -> Iterator[FakeHub]:
-    """A fake Hub serving the last recorded day."""
-    with FakeHub([dict(m) for m in days[max(days)]]) as hub:
+def fake_hub(days: dict[date, list[dict[str, Any]]]) -> Iterator[FaultyHub]:
+    """A fake Hub serving the last recorded day, faults at hand (`state.faults`)."""
+    with FaultyHub([dict(m) for m in days[max(days)]]) as hub:
         yield hub
 
 

@@ -34,8 +34,7 @@ from monitor import store as tables
 from monitor.backfill import DATASET, READ_AHEAD, observed_at
 from monitor.cli import main
 from monitor.config import load_config
-from monitor.fakedataset import FakeDataset, load_dataset_folder, series_schema
-from monitor.fakehub import FakeHub
+from monitor.fakehub import FakeDataset, FakeHub, load_dataset_folder, series_schema
 from monitor.store import ModelRow, SnapshotRow, open_store, utc
 
 from .conftest import CLOSED_PORT, SMALL_FAMILIES, write_config

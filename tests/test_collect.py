@@ -13,11 +13,11 @@ from monitor import store as tables
 from monitor.cli import main
 from monitor.collect import collect
 from monitor.config import load_config
-from monitor.fakehub import FakeHub, Fault
 from monitor.hub import build_hub
 from monitor.store import open_store
 
 from .conftest import SMALL_FAMILIES, write_config
+from .fakefaults import Fault, FaultyHub
 
 FIXED = datetime(2026, 8, 22, 12, 40, tzinfo=UTC)
 
@@ -39,7 +39,7 @@ def expected_watch(models: list[dict]) -> dict[str, str]:
 
 
 def test_collect_stores_every_watched_model_with_exact_counts(
-    fake_hub: FakeHub, store, small_config
+    fake_hub: FaultyHub, store, small_config
 ) -> None:
     hub = build_hub(fake_hub.url, timeout=10, page_size=1000)
     result = collect(small_config, store, hub, clock=lambda: FIXED)
@@ -66,7 +66,7 @@ def test_collect_stores_every_watched_model_with_exact_counts(
 
 
 def test_pagination_request_count_is_pages_plus_uncovered_ids(
-    fake_hub: FakeHub, tmp_path: Path
+    fake_hub: FaultyHub, tmp_path: Path
 ) -> None:
     fake_hub.state.max_page_size = 10
     families = (
@@ -114,7 +114,9 @@ def test_pagination_request_count_is_pages_plus_uncovered_ids(
     assert len(frame) == len(expected_watch(served)) + 2
 
 
-def test_one_failing_author_keeps_the_others(fake_hub: FakeHub, store, small_config, vtime) -> None:
+def test_one_failing_author_keeps_the_others(
+    fake_hub: FaultyHub, store, small_config, vtime
+) -> None:
     fake_hub.state.faults.append(Fault("author=deepseek-ai", status=503))
     result = collect(
         small_config,
@@ -135,7 +137,7 @@ def test_one_failing_author_keeps_the_others(fake_hub: FakeHub, store, small_con
 
 
 def test_all_authors_failing_is_a_failed_run(store, small_config, vtime) -> None:
-    with FakeHub([]) as hub:
+    with FaultyHub([]) as hub:
         hub.state.faults.append(Fault("/api/models", status=500))
         result = collect(small_config, store, build_hub(hub.url, timeout=10, page_size=1000))
     assert result.status == "failed"
@@ -143,7 +145,7 @@ def test_all_authors_failing_is_a_failed_run(store, small_config, vtime) -> None
     assert store.count(tables.snapshots) == 0
 
 
-def test_missing_explicit_model_is_recorded_not_fatal(fake_hub: FakeHub, tmp_path: Path) -> None:
+def test_missing_explicit_model_is_recorded_not_fatal(fake_hub: FaultyHub, tmp_path: Path) -> None:
     families = (
         SMALL_FAMILIES
         + """\
@@ -164,7 +166,7 @@ def test_missing_explicit_model_is_recorded_not_fatal(fake_hub: FakeHub, tmp_pat
 
 
 def test_renamed_explicit_model_is_stored_under_its_new_id(
-    fake_hub: FakeHub, tmp_path: Path
+    fake_hub: FaultyHub, tmp_path: Path
 ) -> None:
     fake_hub.state.renames["deepseek-ai/R1-old-name"] = "deepseek-ai/DeepSeek-R1"
     families = """\
@@ -183,7 +185,7 @@ def test_renamed_explicit_model_is_stored_under_its_new_id(
 
 
 def test_each_run_is_one_row_and_models_keep_first_and_last_seen(
-    fake_hub: FakeHub, store, small_config
+    fake_hub: FaultyHub, store, small_config
 ) -> None:
     hub = build_hub(fake_hub.url, timeout=10, page_size=1000)
     t1, t2 = FIXED, FIXED.replace(day=23)
@@ -203,7 +205,7 @@ def test_each_run_is_one_row_and_models_keep_first_and_last_seen(
 
 
 def test_cli_collect_then_models_status_export(
-    fake_hub: FakeHub,
+    fake_hub: FaultyHub,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

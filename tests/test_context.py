@@ -152,10 +152,10 @@ def test_the_ecosystem_budget_is_respected(setup) -> None:
 
 
 def test_a_failing_context_request_is_recorded_and_the_rest_kept(setup, vtime) -> None:
-    from monitor.fakehub import Fault
+    from .fakefaults import Fault, FaultyHub
 
     config, store = setup()
-    with FakeHub([dict(m) for m in HUB]) as hub:
+    with FaultyHub([dict(m) for m in HUB]) as hub:
         hub.state.faults.append(Fault("pipeline_tag=text-generation", status=404))
         result = collect(config, store, build_hub(hub.url, timeout=5, page_size=1000), lambda: T1)
     assert result.status == "partial"

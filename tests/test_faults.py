@@ -19,17 +19,18 @@ import pytest
 from monitor.cli import main
 from monitor.collect import OUT_OF_TIME, collect
 from monitor.config import Config, load_config
-from monitor.fakehub import RATE_LIMITED_MESSAGE, FakeHub, Fault
+from monitor.fakehub import RATE_LIMITED_MESSAGE
 from monitor.hub import Hub
 from monitor.store import Store, open_store
 
 from .conftest import REPO, SMALL_FAMILIES, VirtualTime, write_config
+from .fakefaults import Fault, FaultyHub
 from .test_collect import FIXED, expected_watch
 
 RATE_LIMITED_BODY = json.dumps({"error": RATE_LIMITED_MESSAGE})
 
 
-def virtual_hub(fake: FakeHub, vtime: VirtualTime, **settings: float) -> Hub:
+def virtual_hub(fake: FaultyHub, vtime: VirtualTime, **settings: float) -> Hub:
     timeout = settings.pop("timeout", 5.0)
     page_size = int(settings.pop("page_size", 1000))
     return Hub(
@@ -42,7 +43,7 @@ def virtual_hub(fake: FakeHub, vtime: VirtualTime, **settings: float) -> Hub:
     )
 
 
-def watched_ids(fake: FakeHub) -> set[str]:
+def watched_ids(fake: FaultyHub) -> set[str]:
     return set(expected_watch(list(fake.state.models.values())))
 
 
@@ -62,7 +63,7 @@ def explicit_config(tmp_path: Path, *model_ids: str) -> Config:
 
 
 def test_a_429_burst_on_a_listing_waits_exactly_the_reset_the_header_gives(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     fake_hub.state.faults.append(
         Fault(
@@ -83,7 +84,7 @@ def test_a_429_burst_on_a_listing_waits_exactly_the_reset_the_header_gives(
 
 
 def test_model_info_429s_are_retried_like_listings_and_give_up_after_six_attempts(
-    fake_hub: FakeHub, tmp_path: Path, vtime: VirtualTime
+    fake_hub: FaultyHub, tmp_path: Path, vtime: VirtualTime
 ) -> None:
     config = explicit_config(tmp_path, "deepseek-ai/DeepSeek-R1", "openai/gpt-oss-20b")
     store = open_store(config.storage_url())
@@ -106,7 +107,7 @@ def test_model_info_429s_are_retried_like_listings_and_give_up_after_six_attempt
 
 
 def test_a_short_burst_on_model_info_is_absorbed(
-    fake_hub: FakeHub, tmp_path: Path, vtime: VirtualTime
+    fake_hub: FaultyHub, tmp_path: Path, vtime: VirtualTime
 ) -> None:
     config = explicit_config(tmp_path, "deepseek-ai/DeepSeek-R1")
     store = open_store(config.storage_url())
@@ -121,7 +122,7 @@ def test_a_short_burst_on_model_info_is_absorbed(
 
 
 def test_pacing_keeps_a_run_inside_the_rate_limit(
-    fake_hub: FakeHub, store: Store, small_config: Config
+    fake_hub: FaultyHub, store: Store, small_config: Config
 ) -> None:
     # A window of 4 requests per second; the run needs about 8 (Qwen alone is 4 pages of 20).
     fake_hub.state.quota, fake_hub.state.window_seconds = 4, 1.0
@@ -135,7 +136,7 @@ def test_pacing_keeps_a_run_inside_the_rate_limit(
 
 
 def test_without_pacing_the_same_run_meets_429s_and_still_completes(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     fake_hub.state.quota, fake_hub.state.window_seconds = 4, 0.5
     # reserve=-1 turns pacing off; the library then waits out each 429 (t + 1 s, virtual here,
@@ -159,7 +160,7 @@ def test_without_pacing_the_same_run_meets_429s_and_still_completes(
 
 
 def test_5xx_are_retried_with_and_without_retry_after(
-    fake_hub: FakeHub, tmp_path: Path, vtime: VirtualTime
+    fake_hub: FaultyHub, tmp_path: Path, vtime: VirtualTime
 ) -> None:
     families = SMALL_FAMILIES + (
         "- id: kimi\n  label: Kimi\n  organization: Moonshot AI\n  origin: CN\n"
@@ -182,7 +183,7 @@ def test_5xx_are_retried_with_and_without_retry_after(
 
 
 def test_a_request_hanging_past_the_timeout_is_retried_and_a_dead_author_is_reported(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     fake_hub.state.faults += [
         Fault("author=deepseek-ai", kind="hang", seconds=2, times=1),
@@ -203,7 +204,7 @@ def test_a_request_hanging_past_the_timeout_is_retried_and_a_dead_author_is_repo
 
 
 def test_a_malformed_body_is_retried_then_reported(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     fake_hub.state.faults += [
         Fault("author=Qwen", kind="garbage", times=1),
@@ -217,7 +218,7 @@ def test_a_malformed_body_is_retried_then_reported(
 
 
 def test_a_connection_reset_before_or_in_the_middle_of_a_page_is_retried(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     fake_hub.state.faults += [
         Fault("author=deepseek-ai", kind="reset", times=1),
@@ -243,7 +244,7 @@ def test_odd_fields_are_stored_as_unknown_not_a_crash(
         {"id": "Qwen/fraction", "downloads": 7.0, "trendingScore": 93.5, "tags": "not-a-list"},
         {"id": "Qwen/tree", "downloads": 4, "childrenModelCount": {"finetune": 3}, "gated": 1},
     ]
-    with FakeHub(models) as hub:  # deepseek-ai, google and openai: empty authors
+    with FaultyHub(models) as hub:  # deepseek-ai, google and openai: empty authors
         result = collect(small_config, store, virtual_hub(hub, vtime))
     assert result.status == "ok" and result.models == 6
     frame = store.snapshots_frame().set_index("model_id")
@@ -260,7 +261,7 @@ def test_odd_fields_are_stored_as_unknown_not_a_crash(
 
 
 def test_a_model_moving_between_pages_is_stored_once(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     """Offset pages shift when a model climbs while we read: one id comes twice, one never."""
     qwen = sorted(
@@ -290,7 +291,7 @@ def test_a_model_moving_between_pages_is_stored_once(
 
 
 def test_the_run_deadline_interrupts_a_request_in_flight_and_keeps_what_was_read(
-    fake_hub: FakeHub, store: Store, small_config: Config
+    fake_hub: FaultyHub, store: Store, small_config: Config
 ) -> None:
     """Fails on the old code: the deadline only bounded request starts, so a hanging answer
     held the run for the whole timeout and then for the library's retries."""
@@ -321,7 +322,7 @@ DRILL_FAMILY = """
 
 
 def test_everything_at_once_then_a_clean_run_completes_the_history(
-    fake_hub: FakeHub,
+    fake_hub: FaultyHub,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

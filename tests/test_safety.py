@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from monitor.cli import main
 from monitor.collect import Fetched, save_run
 from monitor.config import load_config
-from monitor.fakehub import FakeHub, Fault
 from monitor.hub import EXPAND, parse_model
 from monitor.store import open_store
 
 from .conftest import REPO, SMALL_FAMILIES, VirtualTime, write_config
+from .fakefaults import Fault, FaultyHub
 
 # --- kill -9 at any moment --------------------------------------------------------------------
 
@@ -53,7 +53,7 @@ def check_store_consistent(db: Path) -> tuple[int, int]:
 
 
 def test_kill_9_at_any_moment_leaves_a_consistent_store(
-    fake_hub: FakeHub,
+    fake_hub: FaultyHub,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -144,7 +144,7 @@ TOKEN = "hf_TESTsecretTOKEN0123456789abcdefXYZ"
 
 
 def test_the_token_is_sent_to_the_hub_but_appears_nowhere_else(
-    fake_hub: FakeHub,
+    fake_hub: FaultyHub,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -188,7 +188,7 @@ def test_the_token_is_sent_to_the_hub_but_appears_nowhere_else(
 
 
 def test_a_crafted_model_id_cannot_break_or_inject_into_the_report(
-    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_hub: FaultyHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crafted = "Qwen/x|y<img src=x onerror=alert(1)>*[link](http://evil)"
     with fake_hub.state.lock:

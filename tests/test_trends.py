@@ -22,18 +22,20 @@ from monitor.analysis import classify_frame, group_metrics, week_data
 from monitor.cli import main
 from monitor.collect import collect
 from monitor.config import load_config
-from monitor.fakehub import FakeHub, Fault
 from monitor.hub import build_hub
 from monitor.references import describe_reliability
 from monitor.store import ModelRow, SnapshotRow, open_store
 from monitor.trends import group_shares, periods_between
 
 from .conftest import DATA, REPO, SMALL_FAMILIES, write_config
+from .fakefaults import Fault, FaultyHub
 
 TRACKED = DATA / "tracked16_weekly_2026-03-22_2026-07-19.csv"
 
 # the shared small watch list plus Llama and Phi, whose models the tracked file holds
-FAMILIES = SMALL_FAMILIES + """\
+FAMILIES = (
+    SMALL_FAMILIES
+    + """\
 - id: llama
   label: Llama (Meta)
   organization: Meta
@@ -47,6 +49,7 @@ FAMILIES = SMALL_FAMILIES + """\
     - name: microsoft
       include: ["phi*", "Phi*"]
 """
+)
 AUTHOR_FAMILY = {
     "Qwen": "qwen",
     "deepseek-ai": "deepseek",
@@ -356,7 +359,7 @@ def test_weekly_report_after_trends_in_the_same_folder(
 
 def test_backfilled_history_then_live_collects_are_told_apart(
     tmp_path: Path,
-    fake_hub: FakeHub,
+    fake_hub: FaultyHub,
     storage_url: str,
     vtime: object,
     capsys: pytest.CaptureFixture[str],

@@ -18,13 +18,13 @@ from apscheduler.events import EVENT_JOB_EXECUTED
 from monitor import store as tables
 from monitor.cli import main
 from monitor.config import load_config
-from monitor.fakehub import FakeHub, Fault
 from monitor.hub import STOPPED
 from monitor.jobs import run_once
 from monitor.scheduler import build_scheduler
 from monitor.store import open_store
 
 from .conftest import DATA, REPO, SMALL_FAMILIES, write_config
+from .fakefaults import Fault, FaultyHub
 
 SUNDAY_NOON = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -60,7 +60,7 @@ def test_invalid_cron_or_zone_is_a_config_error(
 
 
 def test_a_scheduled_job_runs_the_same_collect_as_the_cli(
-    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_hub: FaultyHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
     config = load_config(write_config(tmp_path, SMALL_FAMILIES))
@@ -92,7 +92,7 @@ def _wait_for(predicate, seconds: float = 20) -> None:
 
 
 def test_second_collect_exits_at_once_while_one_is_running(
-    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, storage_url: str
+    fake_hub: FaultyHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, storage_url: str
 ) -> None:
     monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
     config = write_config(tmp_path, SMALL_FAMILIES, storage=storage_url)
@@ -127,7 +127,7 @@ def _start_collect(config: Path) -> subprocess.Popen[str]:
 
 
 def test_sigterm_during_a_request_stops_at_once_and_keeps_what_was_fetched(
-    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_hub: FaultyHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fails on the old code: the request in flight was waited for (up to hub.timeout and
     its retries) before the run stopped."""
@@ -154,7 +154,7 @@ def test_sigterm_during_a_request_stops_at_once_and_keeps_what_was_fetched(
 
 
 def test_sigterm_during_a_long_backoff_stops_without_another_attempt(
-    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_hub: FaultyHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fails on the old code: the library slept the Retry-After (61 s) in full, then retried."""
     monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
@@ -175,7 +175,7 @@ def test_sigterm_during_a_long_backoff_stops_without_another_attempt(
 
 
 def test_run_writes_the_completed_weeks_report_once(
-    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_hub: FaultyHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_config(
         tmp_path, SMALL_FAMILIES, f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
@@ -250,7 +250,7 @@ sys.exit(run_scheduler(scheduler))
 
 
 def test_the_daemon_stops_within_seconds_of_sigterm_mid_collect(
-    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_hub: FaultyHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fails on the old code: the daemon waited for the whole collect (here a 60 s hang and
     its retries; 338 s were seen in the wild, and systemd kills at 90 s)."""

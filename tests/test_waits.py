@@ -18,13 +18,13 @@ import pytest
 from monitor.cli import main
 from monitor.collect import NO_ANSWER, collect
 from monitor.config import Config, load_config
-from monitor.fakehub import FakeHub, Fault
 from monitor.hub import STOPPED, DeadlineExceeded, Hub, HubUnreachable
 from monitor.jobs import run_once
 from monitor.scheduler import scheduled_collect
 from monitor.store import Store, open_store
 
 from .conftest import CLOSED_PORT, DATA, REPO, SMALL_FAMILIES, VirtualTime, write_config
+from .fakefaults import Fault, FaultyHub
 from .test_collect import FIXED
 from .test_faults import explicit_config, virtual_hub
 
@@ -37,7 +37,7 @@ def families_stored(store: Store) -> set[str]:
 
 
 def test_a_rate_limit_reset_past_the_deadline_is_not_slept(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     """Fails on the old code: the library slept the reset (3,001 s) in full."""
     spent = Fault("author=google", status=429, headers={"RateLimit": '"api";r=0;t=3000'})
@@ -54,7 +54,7 @@ def test_a_rate_limit_reset_past_the_deadline_is_not_slept(
 
 
 def test_a_huge_retry_after_is_not_slept_and_holds_back_the_next_selectors(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     """Fails on the old code: 100,001 s of sleep inside the library."""
     busy = Fault("author=deepseek-ai", status=503, headers={"Retry-After": "100000"})
@@ -72,7 +72,7 @@ def test_a_huge_retry_after_is_not_slept_and_holds_back_the_next_selectors(
 
 
 def test_waits_inside_the_deadline_are_still_waited_in_full(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     fake_hub.state.faults.append(
         Fault("author=google", status=503, headers={"Retry-After": "99"}, times=1)
@@ -82,7 +82,7 @@ def test_waits_inside_the_deadline_are_still_waited_in_full(
 
 
 def test_backoff_stops_where_the_next_wait_would_pass_the_deadline(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     down = Fault("author=openai", status=503)
     fake_hub.state.faults.append(down)
@@ -97,7 +97,7 @@ def test_backoff_stops_where_the_next_wait_would_pass_the_deadline(
 
 
 def test_a_stop_during_backoff_sends_no_further_attempt(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     busy = Fault("author=deepseek-ai", status=503)  # down for good: 5 waits would follow
     fake_hub.state.faults.append(busy)
@@ -120,7 +120,7 @@ def test_a_stop_during_backoff_sends_no_further_attempt(
 
 
 def test_a_real_wait_ends_as_soon_as_stop_is_set(
-    fake_hub: FakeHub, store: Store, small_config: Config
+    fake_hub: FaultyHub, store: Store, small_config: Config
 ) -> None:
     """Real time: the wait is an Event, not time.sleep (the old code slept 61 s here)."""
     fake_hub.state.faults.append(
@@ -138,7 +138,7 @@ def test_a_real_wait_ends_as_soon_as_stop_is_set(
 
 
 def test_an_answer_trickled_a_byte_at_a_time_times_out_as_a_whole(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     """Fails on the old code: every byte reset the read timeout, so the 62-byte answer took
     12 s and counted as a success."""
@@ -160,7 +160,7 @@ def test_an_answer_trickled_a_byte_at_a_time_times_out_as_a_whole(
 
 
 def test_a_trickled_answer_that_never_ends_is_reported_as_timed_out(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     slow = Fault("author=openai", kind="trickle", status=200, body="[" + " " * 600 + "]")
     slow.seconds = 0.05
@@ -223,7 +223,7 @@ def test_an_unreachable_hub_is_one_line_from_the_command_line(
 
 
 def test_a_hub_that_answers_keeps_the_per_selector_behaviour(
-    fake_hub: FakeHub, store: Store, small_config: Config, vtime: VirtualTime
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
     fake_hub.state.faults.append(Fault("author=Qwen", status=503))  # answers, but only 503s
     result = collect(small_config, store, virtual_hub(fake_hub, vtime))
@@ -247,7 +247,7 @@ def test_a_bad_endpoint_is_one_line_and_exit_2(
 
 
 def test_offline_mode_is_one_line_without_a_request(
-    fake_hub: FakeHub, store: Store, small_config: Config, monkeypatch: pytest.MonkeyPatch
+    fake_hub: FaultyHub, store: Store, small_config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from huggingface_hub import constants
 
@@ -261,7 +261,7 @@ def test_offline_mode_is_one_line_without_a_request(
 
 
 def test_a_malformed_model_answer_is_asked_for_three_times_in_all(
-    fake_hub: FakeHub, tmp_path: Path, vtime: VirtualTime
+    fake_hub: FaultyHub, tmp_path: Path, vtime: VirtualTime
 ) -> None:
     """Fails on the old code: five attempts (four retries), not the documented two retries."""
     config = explicit_config(tmp_path, "deepseek-ai/DeepSeek-R1")
@@ -276,7 +276,7 @@ def test_a_malformed_model_answer_is_asked_for_three_times_in_all(
 # --- no hidden global state ---------------------------------------------------------------------
 
 
-def test_two_hubs_in_a_row_keep_their_own_counts_and_deadlines(fake_hub: FakeHub) -> None:
+def test_two_hubs_in_a_row_keep_their_own_counts_and_deadlines(fake_hub: FaultyHub) -> None:
     """Fails on the old code: the second Hub's hooks replaced the first one's process-wide,
     so the first counted nothing more and lost its deadline."""
     first_time, second_time = VirtualTime(), VirtualTime()

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
 if TYPE_CHECKING:
-    from .fakehub import _Handler
+    from .server import Handler
 
 BUNDLED_REPO = "modelpulse/model-pulse-data"
 # The published layout of `series/YYYY-MM.parquet` (name, Arrow type), which the fixture
@@ -110,7 +110,7 @@ def load_dataset_folder(folder: Path | None = None, repo_id: str = BUNDLED_REPO)
     return FakeDataset(repo_id, files)
 
 
-def answer_dataset(handler: _Handler, method: str, path: str, raw_query: str) -> bool:
+def answer_dataset(handler: Handler, method: str, path: str, raw_query: str) -> bool:
     """Answer a dataset request; False when `path` is not one (the caller sends its 404)."""
     api = re.match(
         r"/api/datasets/([^/]+/[^/]+)(?:/(revision|tree|paths-info)/([^/]+)(/.*)?)?$", path
@@ -151,7 +151,7 @@ def answer_dataset(handler: _Handler, method: str, path: str, raw_query: str) ->
     return True
 
 
-def _send_file(handler: _Handler, method: str, dataset: FakeDataset, path: str) -> None:
+def _send_file(handler: Handler, method: str, dataset: FakeDataset, path: str) -> None:
     data = dataset.files[path]
     headers = {
         "ETag": f'"{_git_oid(data)}"',
@@ -193,7 +193,7 @@ def _repo_json(dataset: FakeDataset) -> dict[str, Any]:
     }
 
 
-def _missing_repo(handler: _Handler, method: str) -> None:
+def _missing_repo(handler: Handler, method: str) -> None:
     if handler.headers.get("authorization"):
         _error(handler, method, 404, "RepoNotFound", "Repository not found")
     else:
@@ -202,17 +202,17 @@ def _missing_repo(handler: _Handler, method: str) -> None:
         _body_or_head(handler, method, 401, body, headers)
 
 
-def _error(handler: _Handler, method: str, status: int, code: str, message: str) -> None:
+def _error(handler: Handler, method: str, status: int, code: str, message: str) -> None:
     body = json.dumps({"error": message}).encode()
     _body_or_head(handler, method, status, body, {"X-Error-Code": code, "X-Error-Message": message})
 
 
-def _json(handler: _Handler, method: str, status: int, value: Any) -> None:
+def _json(handler: Handler, method: str, status: int, value: Any) -> None:
     _body_or_head(handler, method, status, json.dumps(value, separators=(",", ":")).encode(), {})
 
 
 def _body_or_head(
-    handler: _Handler, method: str, status: int, body: bytes, headers: dict[str, str]
+    handler: Handler, method: str, status: int, body: bytes, headers: dict[str, str]
 ) -> None:
     content_type = "application/json; charset=utf-8"
     if method == "HEAD":

@@ -1,38 +1,31 @@
-"""A fake Hugging Face Hub: a real HTTP server on 127.0.0.1 that answers like the real one.
+"""The fake Hub's HTTP server: what the monitor asks of the Hub API, answered as the Hub does.
 
-It implements the parts of the Hub API the monitor uses, as described in the project's Hub
-notes: `/api/models` (author, search, filter, pipeline_tag, gated, sort, limit, expand, cursor
+`/api/models` (author, search, filter, pipeline_tag, gated, sort, limit, expand, cursor
 pagination with absolute `Link` headers), `/api/models/{id}` (expand, 307 for renamed ids,
 401/404 for missing ones), `RateLimit`/`RateLimit-Policy` headers on every response, and the
-default projections versus `{_id, id}` plus expanded keys. Dataset repositories (revision,
-tree, paths-info, ranged downloads) live in `fakedataset`, hooked in through `state.datasets`.
+default projections versus `{_id, id}` plus expanded keys. Dataset repositories are answered
+by `dataset`. Every request path is logged in `state.requests`, the Hub's own count.
 
-Tests start it through a pytest fixture; `hf-monitor demo` and `python -m monitor.fakehub`
-start it by hand for trying the tool offline. It is fed with real recorded numbers
-(`recorded_days`), one simulated day at a time.
+`Handler.answer_early` is the one seam for tests: their subclass breaks answers on purpose.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import csv
 import functools
-import gzip
 import hashlib
 import json
 import math
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from .fakedataset import FakeDataset, answer_dataset, load_dataset_folder
+from .dataset import FakeDataset, answer_dataset
 
 MAX_PAGE_SIZE = 1000
 WINDOW_SECONDS = 300
@@ -94,34 +87,11 @@ RATE_LIMITED_MESSAGE = (
 
 
 @dataclass
-class Fault:
-    """A switchable failure: requests whose path contains `path_contains` get it.
-
-    kind "status" answers `status` with `headers`/`body`; "hang" waits `seconds` (or until
-    `release` is set) before answering normally; "reset" closes the connection without an answer; "truncate" sends the
-    headers and half of the body, then closes (a reset mid-page); "garbage" sends a 200 whose
-    body is not JSON; "trickle" answers `status` with `body` one byte every `seconds` (an
-    answer that never quite stalls). `times` limits how many requests are hit (None: all).
-    """
-
-    path_contains: str
-    kind: str = "status"
-    status: int = 503
-    headers: dict[str, str] = field(default_factory=dict)
-    body: str = '{"error":"Service Unavailable"}'
-    seconds: float = 0.0
-    times: int | None = None
-    hits: int = 0
-    release: threading.Event = field(default_factory=threading.Event)
-
-
-@dataclass
 class FakeHubState:
     """What the fake Hub knows. Tests mutate it between requests (under `lock`)."""
 
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     renames: dict[str, str] = field(default_factory=dict)
-    faults: list[Fault] = field(default_factory=list)
     max_page_size: int = MAX_PAGE_SIZE
     latency: float = 0.0  # seconds added to every answer (benchmarks: a realistic round trip)
     requests: list[str] = field(default_factory=list)
@@ -168,55 +138,13 @@ class FakeHubState:
                 return list(self._by_author.get(author.lower(), ()))
             return list(self.models.values())
 
-    def take_fault(self, path: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.path_contains in path and (
-                    fault.times is None or fault.hits < fault.times
-                ):
-                    fault.hits += 1
-                    return fault
-        return None
-
-
-class FakeHub:
-    """Runs the server in a daemon thread; use as a context manager."""
-
-    def __init__(self, models: list[dict[str, Any]] | None = None, port: int = 0) -> None:
-        self.state = FakeHubState()
-        if models:
-            self.state.set_models(models)
-        handler = type("Handler", (_Handler,), {"state": self.state})
-        self._server = _QuietServer(("127.0.0.1", port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeHub:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that gave up on a hanging request is expected here, not worth a traceback."""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class Handler(BaseHTTPRequestHandler):
     state: FakeHubState
     protocol_version = "HTTP/1.1"
     # Headers and body go out in two writes; without this, Nagle's algorithm and the client's
@@ -251,8 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.state.rate_limited += 1
             self._send_json(429, {"error": RATE_LIMITED_MESSAGE})
             return
-        fault = self.state.take_fault(self.path)
-        if fault is not None and self._apply_fault(fault):
+        if self.answer_early():
             return
         if "/datasets/" in path and answer_dataset(self, method, path, split.query):
             return
@@ -265,44 +192,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(404, {"error": "Not Found"})
 
-    def _apply_fault(self, fault: Fault) -> bool:
-        """Carry out a fault; True when the request has been fully answered (or dropped)."""
-        if fault.kind == "hang":
-            fault.release.wait(fault.seconds)
-            return False
-        if fault.kind == "reset":
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return True
-        if fault.kind == "truncate":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", "4096")
-            self.end_headers()
-            self.wfile.write(b'[{"_id":"0","id":"')
-            self.wfile.flush()
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return True
-        if fault.kind == "trickle":
-            payload = fault.body.encode()
-            self.send_response(fault.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.flush()
-            for byte in payload:
-                time.sleep(fault.seconds)
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-            return True
-        if fault.kind == "garbage":
-            self._send(200, b"<html>upstream error</html>", "application/json; charset=utf-8", {})
-            return True
-        self._send(
-            fault.status, fault.body.encode(), "application/json; charset=utf-8", fault.headers
-        )
-        return True
+    def answer_early(self) -> bool:
+        """True when this request has been answered (or dropped) before the endpoints see it."""
+        return False
 
     # --- endpoints ------------------------------------------------------------------------
 
@@ -409,6 +301,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(length))
+        self.send_header("X-Powered-By", "huggingface-moon")
         for name, value in {**self._rate_limit_headers(), **headers}.items():
             self.send_header(name, value)
         self.end_headers()
@@ -423,14 +316,48 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, payload: bytes, content_type: str, headers: dict[str, str]
     ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("X-Powered-By", "huggingface-moon")
-        for name, value in {**self._rate_limit_headers(), **headers}.items():
-            self.send_header(name, value)
-        self.end_headers()
+        self._send_head(status, len(payload), content_type, headers)
+        self.write_body(payload)
+
+    def write_body(self, payload: bytes) -> None:
         self.wfile.write(payload)
+
+
+class FakeHub:
+    """Runs the server in a daemon thread; use as a context manager.
+
+    A subclass may serve with its own `state_type` and `handler_type` (the tests' faults)."""
+
+    state_type: type[FakeHubState] = FakeHubState
+    handler_type: type[Handler] = Handler
+
+    def __init__(self, models: list[dict[str, Any]] | None = None, port: int = 0) -> None:
+        self.state = self.state_type()
+        if models:
+            self.state.set_models(models)
+        handler = type("BoundHandler", (self.handler_type,), {"state": self.state})
+        self._server = _QuietServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> FakeHub:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeHub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 # --- query semantics --------------------------------------------------------------------------
@@ -533,189 +460,3 @@ def _decode_cursor(cursor: str) -> int:
         return int(json.loads(base64.urlsafe_b64decode(cursor.encode()))["offset"])
     except (ValueError, KeyError, TypeError):
         return 0
-
-
-# --- recorded data ----------------------------------------------------------------------------
-
-RECORDED_FILE = "recorded_hub_2026-08.csv.gz"
-
-
-def recorded_days(
-    path: Path | None = None, *, derivatives: bool = True
-) -> dict[date, list[dict[str, Any]]]:
-    """Real recorded Hub numbers, one list of model objects per day, shaped like Hub JSON.
-
-    The recording (16 daily captures, 2026-08-07 … 2026-08-22, of the Hub's top models by likes
-    and by downloads: every model of the watched organisations plus the 100 most downloaded
-    models overall; built by `scripts/build-recorded-data.py`) has `downloads` (30 days) and
-    `likes` but no `downloadsAllTime`, `trendingScore` or full tags. Those are *derived* here so
-    the fake Hub can serve them, and are plausible rather than real:
-
-    * downloadsAllTime: a starting value of a quarter of the 30-day count per month of the model's age
-      (at least one month), then each day adds one thirtieth of that day's 30-day count, so
-      differences between days are consistent with the recorded rolling count;
-    * trendingScore: likes gained over the previous (up to) seven recorded days;
-    * tags: the library name and pipeline tag.
-
-    With `derivatives`, each day also has *synthetic* third-party derivatives (see
-    `synthetic_derivatives`) so the model tree and ecosystem numbers have something to count.
-    """
-    rows = _read_recorded(path)
-    by_day: dict[date, list[dict[str, str]]] = {}
-    for row in rows:
-        by_day.setdefault(date.fromisoformat(row["snapshot_date"]), []).append(row)
-    all_time: dict[str, int] = {}
-    likes_history: dict[str, list[int]] = {}
-    out: dict[date, list[dict[str, Any]]] = {}
-    for day in sorted(by_day):
-        models = []
-        for row in by_day[day]:
-            model_id = row["model_id"]
-            downloads = int(row["downloads_30d"])
-            likes = int(row["likes"])
-            created = row["created_at"] or None
-            if model_id not in all_time:
-                all_time[model_id] = _initial_all_time(downloads, created, day)
-            else:
-                # Cumulative counts never fall below the rolling 30-day count.
-                all_time[model_id] = max(all_time[model_id] + round(downloads / 30), downloads)
-            history = likes_history.setdefault(model_id, [])
-            history.append(likes)
-            trending = max(likes - history[max(len(history) - 8, 0)], 0)
-            tags = [t for t in (row["library_name"], row["pipeline_tag"]) if t]
-            models.append(
-                {
-                    "id": model_id,
-                    "downloads": downloads,
-                    "downloadsAllTime": all_time[model_id],
-                    "likes": likes,
-                    "trendingScore": trending,
-                    "pipeline_tag": row["pipeline_tag"] or None,
-                    "library_name": row["library_name"] or None,
-                    "createdAt": created,
-                    "lastModified": created,
-                    "tags": tags,
-                    "gated": "manual"
-                    if model_id.startswith(("meta-llama/", "google/gemma"))
-                    else False,
-                }
-            )
-        out[day] = models
-    if derivatives:
-        for index, day in enumerate(sorted(out)):
-            out[day] = out[day] + synthetic_derivatives(out[day], index)
-    return out
-
-
-BASE_ORGS = (
-    "Qwen", "deepseek-ai", "zai-org", "moonshotai", "MiniMaxAI", "meta-llama", "google",
-    "microsoft", "openai", "nvidia", "ibm-granite", "mistralai",
-)  # fmt: skip
-# Children per base, per relation, per sqrt(like); and the base's downloads their first child gets.
-CHILD_RATE = {"finetune": 1.2, "quantized": 0.8, "adapter": 0.5, "merge": 0.1}
-CHILD_SHARE = {"finetune": 0.05, "quantized": 0.2, "adapter": 0.01, "merge": 0.005}
-MAX_CHILDREN = 60  # per base and relation
-
-
-def synthetic_derivatives(models: list[dict[str, Any]], day_index: int) -> list[dict[str, Any]]:
-    """Plausible, made-up derivatives of the most downloaded models of the watched labs.
-
-    Bases: per organisation, its 3 most downloaded models and its 3 most downloaded
-    text-generation / image-text-to-text models. Each gets, per relation, about
-    `CHILD_RATE × sqrt(likes)` children (growing 1 % a day) tagged `base_model:<id>` and
-    `base_model:<relation>:<id>` like the Hub's, owned by `community-N` accounts, with
-    downloads falling off as a power law from `CHILD_SHARE` of the base's. Not real data.
-    """
-    bases: dict[str, dict[str, Any]] = {}
-    for org in BASE_ORGS:
-        own = sorted(
-            (m for m in models if m["id"].split("/")[0] == org), key=lambda m: -m["downloads"]
-        )
-        llms = [
-            m for m in own if m.get("pipeline_tag") in ("text-generation", "image-text-to-text")
-        ]
-        for model in own[:3] + llms[:3]:
-            bases[model["id"]] = model
-    children = []
-    for base_id, base in bases.items():
-        name = base_id.split("/")[1]
-        for relation, rate in CHILD_RATE.items():
-            count = min(int(rate * math.sqrt(base["likes"]) * (1 + day_index / 100)), MAX_CHILDREN)
-            for i in range(count):
-                children.append(
-                    {
-                        "id": f"community-{(i + len(name)) % 9}/{name}-{relation}-{i + 1}",
-                        "downloads": int(
-                            base["downloads"] * CHILD_SHARE[relation] / (i + 1) ** 1.6
-                        ),
-                        "likes": base["likes"] // (40 * (i + 1)),
-                        "pipeline_tag": base.get("pipeline_tag"),
-                        "library_name": "gguf" if relation == "quantized" else "transformers",
-                        "createdAt": base.get("createdAt"),
-                        "tags": [f"base_model:{base_id}", f"base_model:{relation}:{base_id}"],
-                    }
-                )
-    return children
-
-
-def _read_recorded(path: Path | None) -> list[dict[str, str]]:
-    if path is None:
-        with resources.files("monitor").joinpath("data", RECORDED_FILE).open("rb") as raw:
-            text = gzip.decompress(raw.read()).decode("utf-8")
-    else:
-        text = gzip.decompress(path.read_bytes()).decode("utf-8")
-    return list(csv.DictReader(text.splitlines()))
-
-
-def _initial_all_time(downloads_30d: int, created_at: str | None, day: date) -> int:
-    months = 1.0
-    if created_at:
-        created = datetime.fromisoformat(created_at.replace("Z", "+00:00")).date()
-        months = max((day - created).days / 30, 1.0)
-    return int(downloads_30d * months * 0.25) + downloads_30d
-
-
-def main() -> None:
-    """Serve the last recorded day until interrupted (for trying the CLI offline)."""
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="python -m monitor.fakehub",
-        description="Serve a fake Hugging Face Hub on 127.0.0.1 with real recorded numbers.",
-        epilog="Example:  python -m monitor.fakehub --port 8765 &  HF_ENDPOINT=http://127.0.0.1:8765 hf-monitor collect  (or backfill)",
-    )
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--day", help="recorded day to serve (YYYY-MM-DD); default: the last one")
-    args = parser.parse_args()
-    days = recorded_days()
-    day = date.fromisoformat(args.day) if args.day else max(days)
-    if day not in days:
-        parser.error(f"no recorded data for {day}; available {min(days)} … {max(days)}")
-    try:
-        hub = FakeHub(days[day], port=args.port).start()
-    except OSError as exc:  # most often the port is taken, e.g. by a fake Hub started earlier
-        parser.exit(2, f"{parser.prog}: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}"
-                    " (another process uses it? choose another with --port)\n")  # fmt: skip
-    history = load_dataset_folder()
-    hub.state.datasets[history.repo_id] = history
-    print(f"fake Hub serving {len(days[day])} models as of {day} at {hub.url}  (Ctrl-C stops)")
-    print(f"  and the dataset {history.repo_id}@{history.sha[:10]} (history for backfill)")
-    print(f"  HF_ENDPOINT={hub.url} hf-monitor collect")
-    print(f"  HF_ENDPOINT={hub.url} hf-monitor backfill")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        hub.stop()
-
-
-def as_of(day: date) -> datetime:
-    """The moment a recorded day was captured (the recordings ran around 12:40 UTC)."""
-    return datetime(day.year, day.month, day.day, 12, 40, tzinfo=UTC)
-
-
-if __name__ == "__main__":
-    main()
-
-
-__all__ = ["RATE_LIMITED_MESSAGE", "FakeHub", "FakeHubState", "Fault", "as_of", "recorded_days"]
