@@ -36,7 +36,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from .config import Config
-from .errors import SourceError, UsageError
+from .errors import SourceError
 from .hub import Hub
 from .store import ModelRow, SnapshotRow, Store
 
@@ -86,20 +86,6 @@ class BackfillResult:
     models: set[str] = field(default_factory=set)
     bytes_read: int = 0
     bytes_total: int = 0  # size of the files this run read
-
-
-def parse_since(text: str | None) -> date | None:
-    """`YYYY-MM-DD` or `YYYY-MM` (its first day)."""
-    if text is None:
-        return None
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}", text):
-            return date.fromisoformat(f"{text}-01")
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise UsageError(f"--since {text!r}: expected YYYY-MM-DD or YYYY-MM")
 
 
 def observed_at(day: date) -> datetime:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import signal
 import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .dbtext import display_url, hide_credentials
 from .errors import MonitorError, StoreError, UsageError
+from .limits import EARLIEST_OBSERVATION
 
 # Only light modules at the top: `--help` must not pay for pydantic, SQLAlchemy or pandas, so
 # each command imports what it needs inside its handler.
@@ -275,10 +277,9 @@ def cmd_trends(args: argparse.Namespace) -> int:
       hf-monitor trends --out /tmp/trends
     """
     from .claims import load_claims
-    from .trends import parse_since
     from .trends_report import TRENDS_DIR, link_trends, report_trends
 
-    since = parse_since(args.since) if args.since else None
+    since = parse_since(args.since, datetime.now(UTC).date())
     config = _config(args)
     load_claims(config.claims_path(), config)  # config mistakes first, as for `report`
     store = _existing_store(config)
@@ -359,11 +360,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
       hf-monitor backfill --revision 3f2a…      # a given revision of the data set
       HF_ENDPOINT=http://127.0.0.1:8765 hf-monitor backfill   # against `python -m monitor.fakehub`
     """
-    from .backfill import parse_since, run_backfill
+    from .backfill import run_backfill
     from .hub import build_hub
     from .lock import writer_lock
 
-    since = parse_since(args.since)
+    since = parse_since(args.since, datetime.now(UTC).date())
     config, store = _open(args)
     hub = build_hub(config.hub_endpoint(), timeout=config.settings.hub.timeout, page_size=1000)
     with hub, writer_lock(config.storage_url(), "backfill"), _sigterm_interrupts():
@@ -621,6 +622,27 @@ def _demo_config(args: argparse.Namespace) -> Config:
     if args.config is None and not Path(path).exists():
         path = PACKAGED_DEFAULTS / DEFAULT_CONFIG_NAME
     return load_config(path)
+
+
+def parse_since(text: str | None, today: date) -> date | None:
+    """`--since` of `trends` and `backfill`: a day (YYYY-MM-DD) or a month (YYYY-MM, its first
+    day), from 2000 (nothing older is stored) to `today`."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
+    try:
+        day = date(int(match[1]), int(match[2]), int(match[3] or 1)) if match else None
+    except ValueError:  # 2026-13, 2026-02-30
+        day = None
+    if day is None:
+        raise UsageError(f"--since {text!r}: expected YYYY-MM-DD or YYYY-MM")
+    if day < EARLIEST_OBSERVATION.date():
+        raise UsageError(
+            f"--since {text!r}: before {EARLIEST_OBSERVATION:%Y}, nothing is stored then"
+        )
+    if day > today:
+        raise UsageError(f"--since {text!r}: in the future (today is {today})")
+    return day
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .analysis import Week, WeekData, freshness, parse_week, week_data, week_of
 from .claims import Claim, Outcome, evaluate
-from .errors import ConfigError, UsageError
+from .errors import ConfigError
 
 Every = Literal["week", "month"]
 RANK_TOP = 3  # overtakings are listed among the leading groups only; below, it is noise
@@ -48,17 +48,6 @@ _SINCE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
 
 # --- periods ----------------------------------------------------------------------------------
-
-
-def parse_since(text: str) -> date:
-    """`YYYY-MM` (the first of that month) or `YYYY-MM-DD`."""
-    match = _SINCE_RE.match(text)
-    if not match:
-        raise UsageError(f"--since {text!r} must look like 2025-01 or 2025-01-15")
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3] or 1))
-    except ValueError:
-        raise UsageError(f"--since {text!r} is not a date") from None
 
 
 def month_of(day: date) -> Week:
@@ -492,7 +481,6 @@ __all__ = [
     "RankChange",
     "claim_histories",
     "judge_periods",
-    "parse_since",
     "parse_week",
     "periods_between",
     "rank_changes",
