@@ -456,6 +456,10 @@ def _call(hub: Hub, read: Callable[[], Any], what: str) -> Any:
         if status in (401, 404):  # the Hub answers 401 for a missing repository without a token
             raise SourceError(f"{what}: not found at {hub.endpoint} (missing or private)") from None
         raise SourceError(f"{what}: {describe_hub_error(exc)} from {hub.endpoint}") from None
+    except json.JSONDecodeError:  # a 200 from a proxy or an error page, not the Hub's API
+        raise SourceError(
+            f"{what}: {hub.endpoint} answered with something that is not JSON"
+        ) from None
     except OSError as exc:  # connection failures fsspec wraps, and pyarrow's decode errors
         if _from_network(exc):
             raise SourceError(f"{what}: cannot reach {hub.endpoint} ({_line(exc)})") from None

@@ -38,6 +38,7 @@ from monitor.fakehub import FakeDataset, FakeHub, load_dataset_folder, series_sc
 from monitor.store import ModelRow, SnapshotRow, open_store, utc
 
 from .conftest import CLOSED_PORT, SMALL_FAMILIES, write_config
+from .fakefaults import Fault, FaultyHub
 
 FAMILIES = (
     SMALL_FAMILIES
@@ -61,8 +62,8 @@ def dataset() -> FakeDataset:
 
 
 @pytest.fixture
-def hub(dataset: FakeDataset, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    with FakeHub([]) as fake:
+def hub(dataset: FakeDataset, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultyHub]:
+    with FaultyHub([]) as fake:
         fake.state.datasets[DATASET] = dataset
         monkeypatch.setenv("HF_ENDPOINT", fake.url)
         yield fake
@@ -323,6 +324,24 @@ def test_hub_unreachable(config_path: Path, capsys: pytest.CaptureFixture[str]) 
     err = capsys.readouterr().err
     assert err.startswith(f"hf-monitor: error: dataset {DATASET}: cannot reach {CLOSED_PORT} (")
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [
+        (f"/api/datasets/{DATASET}", f"dataset {DATASET}"),  # the first request: its sha
+        (f"/api/datasets/{DATASET}/tree/", f"{DATASET}: series/"),
+    ],
+)
+def test_an_answer_that_is_not_json_is_named(
+    hub: FaultyHub, config_path: Path, path: str, what: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub.state.faults.append(Fault(path, kind="garbage", times=1))  # a 200, an HTML body
+    assert backfill(config_path) == 1
+    assert capsys.readouterr().err == (
+        f"hf-monitor: error: {what}: {hub.url} answered with something that is not JSON\n"
+    )
+    assert stored(config_path) == {}
 
 
 # --- reading only what is needed --------------------------------------------------------------
