@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from huggingface_hub.utils import HFValidationError, validate_repo_id
 from tqdm.auto import tqdm
 
 from .config import Config
@@ -86,6 +87,7 @@ class BackfillResult:
     models: set[str] = field(default_factory=set)
     bytes_read: int = 0
     bytes_total: int = 0  # size of the files this run read
+    skipped_ids: set[str] = field(default_factory=set)  # watched, but not valid Hub ids
 
 
 def observed_at(day: date) -> datetime:
@@ -181,7 +183,7 @@ class _Job:
         start = datetime.combine(month.month, time(), tzinfo=UTC)
         end = datetime.combine(_next_month(month.month), time(), tzinfo=UTC)
         live = self.store.observed_days(start, end)
-        rows, models = compute_snapshots(table, self.meta, self.config, live, self.since)
+        rows, models, skipped = compute_snapshots(table, self.meta, self.config, live, self.since)
         result.new_snapshots += self.store.save_backfill_file(
             result.run_id,
             path=month.path,
@@ -194,6 +196,7 @@ class _Job:
         result.bytes_read += read
         result.bytes_total += month.size
         result.models.update(r.model_id for r in rows)
+        result.skipped_ids |= skipped
         result.months.append(month.path)
 
 
@@ -392,9 +395,11 @@ def compute_snapshots(
     config: Config,
     live: set[tuple[str, date]],
     since: date | None = None,
-) -> tuple[list[SnapshotRow], list[ModelRow]]:
-    """Watched, cleaned snapshots of one month (one per model and day) and their models."""
+) -> tuple[list[SnapshotRow], list[ModelRow], set[str]]:
+    """Watched, cleaned snapshots of one month (one per model and day), their models, and the
+    watched ids skipped because `import` would refuse them (the Hub's own id rule)."""
     families: dict[str, Any] = {}
+    skipped: set[str] = set()
     chosen: dict[tuple[str, date], tuple[bool, SnapshotRow]] = {}
     columns = [table[c].to_pylist() for c in COLUMNS]
     for model_id, day, dl30, dl_all, likes in zip(*columns, strict=True):
@@ -403,6 +408,9 @@ def compute_snapshots(
         current = meta.renames.get(model_id, model_id)
         if current not in families:
             families[current] = config.classify(current)
+            if families[current] is not None and not _valid_id(current):
+                families[current] = None
+                skipped.add(current)
         if families[current] is None:
             continue
         key = (current, day)
@@ -426,7 +434,16 @@ def compute_snapshots(
         ModelRow(m, m.split("/")[0], families[m].id, families[m].origin)
         for m in sorted({r.model_id for r in rows})
     ]
-    return rows, models
+    return rows, models, skipped
+
+
+def _valid_id(model_id: str) -> bool:
+    """The importer's rule for a model id, so backfill stores nothing `import` would refuse."""
+    try:
+        validate_repo_id(model_id)
+    except HFValidationError:
+        return False
+    return True
 
 
 # --- errors -----------------------------------------------------------------------------------

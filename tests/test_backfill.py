@@ -188,6 +188,24 @@ def test_all_time_counts_before_2025_02_27_are_unknown(
     assert got[(R1, date(2025, 2, 25))][0] == datetime(2025, 2, 25, 23, 40, tzinfo=UTC)
 
 
+def test_ids_the_importer_refuses_are_skipped_and_counted(
+    hub: FaultyHub, config_path: Path, dataset: FakeDataset, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same id rule as `import`: a watched author's odd ids are not stored, but counted."""
+    odd = ["Qwen/<script>", "Qwen/a b", "Qwen/x--y"]  # markup, a space, a double dash
+    rows = [(m, date(2025, 3, d), 10, 100, 1) for m in [R1, *odd] for d in (3, 4)]
+    dataset.files["series/2025-03.parquet"] = _parquet(rows)
+    assert backfill(config_path, "--since", "2025-03") == 0
+    out = capsys.readouterr().out
+    assert ", 3 invalid ids skipped (as import would refuse them), " in out
+    got = stored(config_path)
+    assert {m for m, day in got if day.year == 2025} == {R1}
+    store = open_store(load_config(config_path).storage_url())
+    with store.engine.connect() as conn:
+        models = set(conn.scalars(select(tables.models.c.model_id)))
+    assert R1 in models and not models & set(odd)
+
+
 def test_live_snapshots_win(hub: FakeHub, config_path: Path) -> None:
     store = open_store(load_config(config_path).storage_url())
     live_at = datetime(2026, 7, 7, 3, 30, tzinfo=UTC)
