@@ -36,6 +36,7 @@ from typing import Any
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from tqdm.auto import tqdm
 
+from .bounded import Abandoned, call_bounded
 from .config import Config
 from .errors import SourceError
 from .hub import Hub
@@ -49,6 +50,7 @@ LATE_CAPTURE = time(13, 30)
 # Small: pyarrow already merges a row group's column chunks into one request (pre_buffer), so
 # read-ahead only pads each request; fsspec's default would fetch 5 MB blocks.
 READ_AHEAD = 8 * 1024
+READ_REQUESTS = 5  # a file read is bounded by this many requests' timeouts
 SERIES = re.compile(r"series/(\d{4})-(\d{2})\.parquet$")
 # Expected columns of series/*.parquet: name → accepted Arrow type names.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -450,7 +452,12 @@ def _valid_id(model_id: str) -> bool:
 
 
 def _call(hub: Hub, read: Callable[[], Any], what: str) -> Any:
-    """Run a read against the Hub; its failures become one `SourceError` line."""
+    """Run a read against the Hub, bounded as a whole; its failures become one `SourceError` line.
+
+    `HfFileSystem`'s timeout bounds each socket read, so a file sent a byte at a time held a run
+    for minutes; a read gets `READ_REQUESTS` requests' timeouts in all (a month: tail, footer,
+    row groups) and is abandoned after that.
+    """
     from huggingface_hub.errors import (
         EntryNotFoundError,
         HfHubHTTPError,
@@ -460,8 +467,13 @@ def _call(hub: Hub, read: Callable[[], Any], what: str) -> Any:
 
     from .hub import describe_hub_error
 
+    seconds = hub.timeout * READ_REQUESTS
     try:
-        return read()
+        return call_bounded(lambda _cancel: read(), seconds=seconds, stop=hub.stop)
+    except Abandoned:  # backfill stops on SIGTERM by KeyboardInterrupt, so only time ends here
+        raise SourceError(
+            f"{what}: no complete answer from {hub.endpoint} within {seconds:g} s"
+        ) from None
     except RevisionNotFoundError:
         raise SourceError(f"{what}: no such revision at {hub.endpoint}") from None
     except RepositoryNotFoundError:

@@ -1,10 +1,10 @@
-"""One HTTP GET bounded as a whole: by a number of seconds, and by a stop request.
+"""Work bounded as a whole: by a number of seconds, and by a stop request.
 
 httpx's timeouts bound each read, so an answer trickled a byte at a time never times out, and a
-blocking call can't be woken by a signal. Here each GET runs in a thread of its own; the caller
-waits for it at most the seconds it has and looks at the stop event meanwhile. A request given
-up on is abandoned: its thread stops reading at the next chunk (or at the read timeout) and
-the connection is dropped.
+blocking call can't be woken by a signal. Here the work (one GET of the collector, one file
+read of a backfill) runs in a thread of its own; the caller waits for it at most the seconds it
+has and looks at the stop event meanwhile. Work given up on is abandoned: a GET's thread stops
+reading at the next chunk (or at the read timeout) and the connection is dropped.
 """
 
 from __future__ import annotations
@@ -12,12 +12,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 
 POLL_SECONDS = 0.05  # how often a request in flight looks for a stop request
 Hook = Callable[[Any], None]
+T = TypeVar("T")
+
+
+class Abandoned(Exception):
+    """The caller stopped waiting: the stop event was set, or the seconds ran out."""
 
 
 def new_client(read_timeout: float, on_request: Hook, on_response: Hook) -> httpx2.Client:
@@ -27,6 +32,23 @@ def new_client(read_timeout: float, on_request: Hook, on_response: Hook) -> http
         event_hooks={"request": [on_request], "response": [on_response]},
         follow_redirects=True,  # renamed models answer 307
     )
+
+
+def call_bounded(
+    work: Callable[[threading.Event], T], *, seconds: float, stop: threading.Event
+) -> T:
+    """`work(cancel)`'s result; `Abandoned` (and `cancel` set) when `stop` was set or `seconds`
+    passed first. Errors of the work itself are raised here."""
+    call = _Call(work)
+    started = time.monotonic()
+    call.start()
+    while not call.done.wait(POLL_SECONDS):
+        if stop.is_set() or time.monotonic() - started >= seconds:
+            call.cancel.set()
+            raise Abandoned
+    if call.error is not None:
+        raise call.error
+    return call.value
 
 
 def get_bounded(
@@ -40,14 +62,14 @@ def get_bounded(
 ) -> httpx2.Response | None:
     """GET `url` with body, redirects included; None when `stop` was set or `seconds` passed
     first (the request is then abandoned). Errors of the request itself are raised."""
-    call = _Call(client, url, params, headers)
-    started = time.monotonic()
-    call.start()
-    while not call.done.wait(POLL_SECONDS):
-        if stop.is_set() or time.monotonic() - started >= seconds:
-            call.cancel.set()
-            return None
-    return call.result()
+
+    def get(cancel: threading.Event) -> httpx2.Response:
+        return client.get(url, params=params, headers=headers, extensions={"cancel": cancel})
+
+    try:
+        return call_bounded(get, seconds=seconds, stop=stop)
+    except Abandoned:
+        return None
 
 
 class _BoundedTransport(httpx2.HTTPTransport):
@@ -83,29 +105,20 @@ class _CancellableStream(httpx2.SyncByteStream):
 
 
 class _Call(threading.Thread):
-    """One GET in a thread of its own, so the caller can stop waiting for it at any moment."""
+    """One piece of work in a thread of its own, so the caller can stop waiting at any moment."""
 
-    def __init__(self, client: httpx2.Client, url: str, params: Any, headers: dict[str, str]):
-        super().__init__(daemon=True, name="hub-request")
+    def __init__(self, work: Callable[[threading.Event], Any]) -> None:
+        super().__init__(daemon=True, name="bounded-call")
         self.cancel = threading.Event()
         self.done = threading.Event()
-        self._args = (client, url, params, headers)
-        self._response: httpx2.Response | None = None
-        self._error: BaseException | None = None
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self._work = work
 
     def run(self) -> None:
-        client, url, params, headers = self._args
         try:
-            self._response = client.get(
-                url, params=params, headers=headers, extensions={"cancel": self.cancel}
-            )
+            self.value = self._work(self.cancel)
         except BaseException as exc:  # handed to the caller, who re-raises it
-            self._error = exc
+            self.error = exc
         finally:
             self.done.set()
-
-    def result(self) -> httpx2.Response:
-        if self._error is not None:
-            raise self._error
-        assert self._response is not None
-        return self._response

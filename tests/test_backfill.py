@@ -362,6 +362,28 @@ def test_an_answer_that_is_not_json_is_named(
     assert stored(config_path) == {}
 
 
+def test_a_file_read_is_bounded_as_a_whole(
+    hub: FaultyHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file sent a byte at a time never trips the per-read timeout; the whole read is bounded
+    (5 requests' timeouts: 2.5 s here) and the months before it are kept whole."""
+    config = write_config(tmp_path, FAMILIES, "hub:\n  timeout: 0.5\n")
+    hub.state.faults.append(Fault("series/2026-05.parquet", kind="drip", seconds=0.05))
+    try:
+        assert backfill(config) == 1
+    finally:
+        for fault in hub.state.faults:
+            fault.release.set()  # stop dripping into a reader that was given up on
+    assert capsys.readouterr().err == (
+        f"hf-monitor: error: {DATASET}: series/2026-05.parquet: no complete answer from "
+        f"{hub.url} within 2.5 s\n"
+    )
+    months = {day.strftime("%Y-%m") for _, day in stored(config)}
+    assert months == {"2026-02", "2026-03", "2026-04"}  # whole months before it, nothing after
+    [run] = open_store(load_config(config).storage_url()).recent_runs()
+    assert run.status == "failed"
+
+
 # --- reading only what is needed --------------------------------------------------------------
 
 
