@@ -19,7 +19,6 @@ with one; a missing file is `404 EntryNotFound`. Every byte of file content sent
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import threading
 from dataclasses import dataclass, field
@@ -110,7 +109,7 @@ def load_dataset_folder(folder: Path | None = None, repo_id: str = BUNDLED_REPO)
     return FakeDataset(repo_id, files)
 
 
-def answer_dataset(handler: Handler, method: str, path: str, raw_query: str) -> bool:
+def answer_dataset(handler: Handler, path: str) -> bool:
     """Answer a dataset request; False when `path` is not one (the caller sends its 404)."""
     api = re.match(
         r"/api/datasets/([^/]+/[^/]+)(?:/(revision|tree|paths-info)/([^/]+)(/.*)?)?$", path
@@ -122,36 +121,36 @@ def answer_dataset(handler: Handler, method: str, path: str, raw_query: str) -> 
     with handler.state.lock:
         dataset = handler.state.datasets.get(match.group(1))
     if dataset is None:
-        _missing_repo(handler, method)
+        _missing_repo(handler)
         return True
     if api is not None:
         kind, revision, rest = api.group(2), api.group(3), api.group(4)
         if revision is not None and unquote(revision) not in ("main", dataset.sha):
-            _error(handler, method, 404, "RevisionNotFound", f"Invalid rev id: {unquote(revision)}")
+            _error(handler, 404, "RevisionNotFound", f"Invalid rev id: {unquote(revision)}")
         elif kind in (None, "revision"):
-            _json(handler, method, 200, _repo_json(dataset))
+            handler._send_json(200, _repo_json(dataset))
         elif kind == "tree":
             folder = unquote(rest or "").strip("/")
             if folder and not dataset.exists(folder):
-                _error(handler, method, 404, "EntryNotFound", f"{folder} does not exist")
+                _error(handler, 404, "EntryNotFound", f"{folder} does not exist")
             else:
-                _json(handler, method, 200, dataset.entries(folder))
+                handler._send_json(200, dataset.entries(folder))
         else:
             form = parse_qs(handler.read_body().decode(), keep_blank_values=True)
             wanted = [p for p in form.get("paths", []) if dataset.exists(p)]
-            _json(handler, method, 200, [dataset.entry(p) for p in wanted])
+            handler._send_json(200, [dataset.entry(p) for p in wanted])
         return True
     revision, file_path = unquote(resolve.group(2)), unquote(resolve.group(3))  # type: ignore[union-attr]
     if revision not in ("main", dataset.sha):
-        _error(handler, method, 404, "RevisionNotFound", f"Invalid rev id: {revision}")
+        _error(handler, 404, "RevisionNotFound", f"Invalid rev id: {revision}")
     elif file_path not in dataset.files:
-        _error(handler, method, 404, "EntryNotFound", f"{file_path} does not exist")
+        _error(handler, 404, "EntryNotFound", f"{file_path} does not exist")
     else:
-        _send_file(handler, method, dataset, file_path)
+        _send_file(handler, dataset, file_path)
     return True
 
 
-def _send_file(handler: Handler, method: str, dataset: FakeDataset, path: str) -> None:
+def _send_file(handler: Handler, dataset: FakeDataset, path: str) -> None:
     data = dataset.files[path]
     headers = {
         "ETag": f'"{_git_oid(data)}"',
@@ -169,11 +168,9 @@ def _send_file(handler: Handler, method: str, dataset: FakeDataset, path: str) -
             return
         status, body = 206, data[start : end + 1]
         headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-    if method == "HEAD":
-        handler._send_head(status, len(body), "application/octet-stream", headers)
-        return
-    with dataset.lock:
-        dataset.served.append((path, len(body)))
+    if handler.command != "HEAD":
+        with dataset.lock:
+            dataset.served.append((path, len(body)))
     handler._send(status, body, "application/octet-stream", headers)
 
 
@@ -193,32 +190,18 @@ def _repo_json(dataset: FakeDataset) -> dict[str, Any]:
     }
 
 
-def _missing_repo(handler: Handler, method: str) -> None:
+def _missing_repo(handler: Handler) -> None:
     if handler.headers.get("authorization"):
-        _error(handler, method, 404, "RepoNotFound", "Repository not found")
+        _error(handler, 404, "RepoNotFound", "Repository not found")
     else:
-        body = json.dumps({"error": ANONYMOUS_MISSING}).encode()
-        headers = {"X-Error-Message": ANONYMOUS_MISSING}
-        _body_or_head(handler, method, 401, body, headers)
+        handler._send_json(
+            401, {"error": ANONYMOUS_MISSING}, {"X-Error-Message": ANONYMOUS_MISSING}
+        )
 
 
-def _error(handler: Handler, method: str, status: int, code: str, message: str) -> None:
-    body = json.dumps({"error": message}).encode()
-    _body_or_head(handler, method, status, body, {"X-Error-Code": code, "X-Error-Message": message})
-
-
-def _json(handler: Handler, method: str, status: int, value: Any) -> None:
-    _body_or_head(handler, method, status, json.dumps(value, separators=(",", ":")).encode(), {})
-
-
-def _body_or_head(
-    handler: Handler, method: str, status: int, body: bytes, headers: dict[str, str]
-) -> None:
-    content_type = "application/json; charset=utf-8"
-    if method == "HEAD":
-        handler._send_head(status, len(body), content_type, headers)
-    else:
-        handler._send(status, body, content_type, headers)
+def _error(handler: Handler, status: int, code: str, message: str) -> None:
+    headers = {"X-Error-Code": code, "X-Error-Message": message}
+    handler._send_json(status, {"error": message}, headers)
 
 
 def _git_oid(data: bytes) -> str:

@@ -156,15 +156,11 @@ class Handler(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:
-        self._answer("GET")
+        self._answer()
 
-    def do_HEAD(self) -> None:
-        self._answer("HEAD")
+    do_HEAD = do_POST = do_GET  # `self.command` tells them apart
 
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-    def _answer(self, method: str) -> None:
+    def _answer(self) -> None:
         split = urlsplit(self.path)
         query = parse_qs(split.query, keep_blank_values=True)
         with self.state.lock:
@@ -181,9 +177,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.answer_early():
             return
-        if "/datasets/" in path and answer_dataset(self, method, path, split.query):
+        if "/datasets/" in path and answer_dataset(self, path):
             return
-        if method == "POST":
+        if self.command == "POST":
             self.read_body()
         if path == "/api/models":
             self._list_models(query)
@@ -294,18 +290,6 @@ class Handler(BaseHTTPRequestHandler):
     def read_body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-    def _send_head(
-        self, status: int, length: int, content_type: str, headers: dict[str, str]
-    ) -> None:
-        """The headers a GET would send, without the body."""
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(length))
-        self.send_header("X-Powered-By", "huggingface-moon")
-        for name, value in {**self._rate_limit_headers(), **headers}.items():
-            self.send_header(name, value)
-        self.end_headers()
-
     def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         payload = json.dumps(body, separators=(",", ":")).encode()
         self._send(status, payload, "application/json; charset=utf-8", headers or {})
@@ -316,8 +300,16 @@ class Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, payload: bytes, content_type: str, headers: dict[str, str]
     ) -> None:
-        self._send_head(status, len(payload), content_type, headers)
-        self.write_body(payload)
+        """Headers, and the body unless the request was a HEAD."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Powered-By", "huggingface-moon")
+        for name, value in {**self._rate_limit_headers(), **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.write_body(payload)
 
     def write_body(self, payload: bytes) -> None:
         self.wfile.write(payload)
