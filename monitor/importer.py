@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
+import pandas as pd
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from sqlalchemy.engine import Connection
 
@@ -66,16 +71,19 @@ class ImportResult:
 class _Row:
     where: str  # "file:line" for messages
     values: dict[str, Any]
-    columns: tuple[str, ...] | None = None  # a CSV header, shared by all rows of the file
 
 
 # Rows parsed and written per step: memory stays flat however big the file (a 200 MB CSV
 # held whole took 2.3 GB), while each step is still one big executemany.
 CHUNK_ROWS = 50_000
 
-Chunk = tuple[list[ModelRow], list[SnapshotRow]]
+Seen = dict[str, tuple[datetime, datetime]]  # per model, its first and last time in a chunk
+Chunk = tuple[list[ModelRow], Seen, list[tuple[Any, ...]]]
 Meta = tuple[str | None, str | None]  # a row's pipeline tag and library name
 META_FIELDS = ("pipeline_tag", "library_name")
+NUMBERS = (*COUNT_FIELDS, "trending_score")
+SNAPSHOT_FIELDS = ("model_id", "observed_at", *NUMBERS)  # a SnapshotRow's, in its order
+COLUMNS = (*SNAPSHOT_FIELDS, *META_FIELDS, "author", "created_at")  # a chunk frame's
 
 
 def import_file(
@@ -176,185 +184,244 @@ def _rank_key(row: SnapshotRow) -> tuple[int, str]:
 
 
 class _FileReader:
-    """A file's rows as chunks of (models, snapshots), checked row by row as they are read."""
+    """A file's rows as chunks of (models, their first and last times, snapshot tuples)."""
 
     def __init__(self, path: Path, config: Config, now: datetime, hub_top: int | None) -> None:
         self.path = path
         self.parser = _Parser(config, now)
         self.ranks = _Ranks(hub_top)
         self.models: dict[str, ModelRow] = {}
-        self.newest: dict[str, datetime] = {}  # the time each model's metadata comes from
+        self.newest: dict[str, pd.Timestamp] = {}  # the time each model's metadata comes from
         self.rows = 0
 
     def chunks(self) -> Iterator[Chunk]:
-        snapshots: dict[tuple[str, datetime], SnapshotRow] = {}
-        for snapshot, row, meta in self._snapshots():
-            self.rows += 1
-            model_id = snapshot.model_id
-            if model_id not in self.models:
-                # `row` is only None for a model the fast CSV loop has already seen
-                assert row is not None
-                self.models[model_id] = self.parser.model(row, model_id)
-                self.newest[model_id] = snapshot.observed_at
-            elif snapshot.observed_at > self.newest[model_id]:
-                self._retag(model_id, snapshot.observed_at, meta)
-            # The same model at the same moment twice in one file (e.g. in two lists): keep the
-            # first (within a chunk here, across chunks by the insert's ON CONFLICT DO NOTHING).
-            if (
-                snapshots.setdefault((snapshot.model_id, snapshot.observed_at), snapshot)
-                is snapshot
-            ):
-                self.ranks.add(snapshot, meta)
-            if len(snapshots) >= CHUNK_ROWS:
-                yield self._chunk(snapshots)
-                snapshots = {}
-        if snapshots:
-            yield self._chunk(snapshots)
-
-    def _retag(self, model_id: str, moment: datetime, meta: Meta) -> None:
-        """A later row's task and library replace the earlier ones (the Hub re-tags models);
-        a later row without them keeps what was known."""
-        self.newest[model_id] = moment
-        model = self.models[model_id]
-        tag, library = meta[0] or model.pipeline_tag, meta[1] or model.library_name
-        if (tag, library) != (model.pipeline_tag, model.library_name):
-            self.models[model_id] = replace(model, pipeline_tag=tag, library_name=library)
-
-    def _chunk(self, snapshots: dict[tuple[str, datetime], SnapshotRow]) -> Chunk:
-        ids = dict.fromkeys(model_id for model_id, _ in snapshots)  # in file order
-        return [self.models[i] for i in ids], list(snapshots.values())
-
-    def _snapshots(self) -> Iterator[tuple[SnapshotRow, _Row | None, Meta]]:
         path = self.path
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 head = handle.read(4096)
                 handle.seek(0)
                 if _is_csv(path, head):
-                    yield from _csv_snapshots(path, handle, self.parser)
+                    frames = _csv_frames(path, self.parser)
                 else:
-                    yield from _json_snapshots(path, handle, head, self.parser)
+                    frames = _json_frames(path, handle, head, self.parser)
+                for frame in frames:
+                    yield self._chunk(frame)
         except UnicodeDecodeError:
             raise ImportRowError(f"{path}: not UTF-8 text (after row {self.rows})") from None
         except OSError as exc:
             raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
 
+    def _chunk(self, frame: pd.DataFrame) -> Chunk:
+        self.rows += len(frame)
+        # The same model at the same moment twice in one file (e.g. in two lists): keep the
+        # first (within a chunk here, across chunks by the insert's ON CONFLICT DO NOTHING).
+        frame = frame.drop_duplicates(["model_id", "observed_at"])
+        self._note_models(frame)
+        ids = frame.model_id
+        times = frame.observed_at.groupby(ids, sort=False).agg(["min", "max"])
+        firsts, lasts = (list(times[c].dt.to_pydatetime()) for c in ("min", "max"))
+        seen = dict(zip(times.index, zip(firsts, lasts, strict=True), strict=True))
+        # Each distinct time becomes one datetime object, shared by its rows.
+        codes, moments = pd.factorize(frame.observed_at)
+        stamps = np.array(moments.to_pydatetime(), dtype=object)[codes]
+        rows = list(
+            zip(
+                ids.tolist(),
+                stamps.tolist(),
+                *(frame[c].to_numpy(dtype=object, na_value=None).tolist() for c in NUMBERS),
+                strict=True,
+            )
+        )
+        if self.ranks.top is not None:
+            metas = zip(frame.pipeline_tag, frame.library_name, strict=True)
+            for row, meta in zip(rows, metas, strict=True):
+                self.ranks.add(SnapshotRow(*row), meta)
+        return [self.models[i] for i in seen], seen, rows
 
-class _NotPlain(Exception):
-    """The fast CSV path met something it leaves to the general one (which words the error)."""
+    def _note_models(self, frame: pd.DataFrame) -> None:
+        """New models from their first row; a later row's task and library replace the earlier
+        ones (the Hub re-tags models), a later row without them keeps what was known."""
+        ids, times = frame.model_id, frame.observed_at
+        firsts = frame.drop_duplicates("model_id")
+        for row in firsts[~firsts.model_id.isin(self.models.keys())].itertuples(index=False):
+            self.models[row.model_id] = self.parser.model_row(row)
+        # A row re-tags its model only when it is later than every row of the model before it.
+        before = times.groupby(ids, sort=False).cummax().groupby(ids, sort=False).shift()
+        carried = pd.to_datetime(ids.map(self.newest), utc=True)
+        prior = pd.concat([before, carried], axis=1).max(axis=1)
+        latest = frame[prior.isna() | (times > prior)]
+        for field in META_FIELDS:
+            tagged = latest[latest[field].notna()]
+            for model_id, value in tagged.groupby("model_id", sort=False)[field].last().items():
+                if getattr(self.models[model_id], field) != value:
+                    self.models[model_id] = replace(self.models[model_id], **{field: value})
+        for model_id, moment in times.groupby(ids, sort=False).max().items():
+            if model_id not in self.newest or moment > self.newest[model_id]:
+                self.newest[model_id] = moment
 
 
 def _is_csv(path: Path, head: str) -> bool:
     return path.suffix.lower() == ".csv" or head.lstrip()[:1] not in ("[", "{")
 
 
-def _csv_snapshots(
-    path: Path, handle: TextIO, parser: _Parser
-) -> Iterator[tuple[SnapshotRow, _Row | None, Meta]]:
-    """A CSV, row by row. A plain row — one column per field, whole-number counts, one time
-    column — goes through a tight loop (several times faster); anything unusual is read by the
-    general path, which words the errors."""
-    reader = csv.reader(handle)
-    header = tuple(next(reader, ()))
+def _csv_frames(path: Path, parser: _Parser) -> Iterator[pd.DataFrame]:
+    """A CSV, read by pandas in chunks and checked column by column; a row the columns'
+    checks do not pass whole is read again by the row-by-row path, which words the error (or
+    reads an unusual but valid row: `1_000` likes, an id with blanks)."""
     name = path.name
-    fast = _FastCsv(name, header, parser)
-    for record in reader:
-        if not record:
-            continue
-        if fast.usable:
-            try:
-                yield fast.snapshot(record, reader.line_num)
-                continue
-            except (_NotPlain, ValueError):
-                pass
-        row = _Row(f"{name}:{reader.line_num}", dict(zip(header, record, strict=False)), header)
-        yield parser.snapshot(row), row, _meta(row)
+    records = _Records(path)
+    numeric = {alias for field in NUMBERS for alias in ALIASES[field]}
+    try:
+        texts = {column: str for column in records.header if column not in numeric}
+        reader = pd.read_csv(
+            path, dtype=texts, keep_default_na=False, na_values=[""], index_col=False,
+            chunksize=CHUNK_ROWS, encoding="utf-8-sig",
+        )  # fmt: skip
+        for raw in reader:
+            yield _csv_frame(raw, records, parser)
+    except pd.errors.EmptyDataError:
+        return
+    except pd.errors.ParserError as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found is None:
+            raise ImportRowError(f"{name}: not a readable CSV file") from None
+        expected, line, saw = found.groups()
+        raise ImportRowError(f"{name}:{line}: {saw} fields, the header has {expected}") from None
+    finally:
+        records.close()
 
 
-class _FastCsv:
-    """The tight loop for plain CSV rows; `usable` is False when the header is not plain."""
+class _Records:
+    """The CSV's records as the csv module reads them, by number, moving forward only: the
+    row-by-row path gets a row's own text and line (pandas keeps neither) in one pass."""
 
-    def __init__(self, name: str, header: tuple[str, ...], parser: _Parser) -> None:
-        self.name = name
-        self.header = header
-        self.parser = parser
-        aliases, time_keys = parser.names_for(_Row("", {}, header))
-        self.usable = (
-            len(time_keys) == 1
-            and all(len(names) <= 1 for names in aliases.values())
-            and bool(aliases["model_id"])
-        )
-        if not self.usable:
-            return
-        index = {name: i for i, name in enumerate(header)}
-        self.i_id = index[aliases["model_id"][0]]
-        self.i_time = index[time_keys[0]]
-        self.i_counts = [index[aliases[f][0]] if aliases[f] else None for f in COUNT_FIELDS]
-        self.i_score = index[aliases["trending_score"][0]] if aliases["trending_score"] else None
-        self.i_meta = [index[aliases[f][0]] if aliases[f] else None for f in META_FIELDS]
-        self.limits = [COUNT_LIMITS[f] for f in COUNT_FIELDS]
-        self.times: dict[str, datetime] = {}
-        self.checked: set[str] = set()
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        self.handle = path.open(encoding="utf-8-sig", newline="")
+        self.reader = csv.reader(self.handle)
+        self.header = tuple(next(self.reader, ()))
+        self.records = (record for record in self.reader if record)  # as pandas, skip blanks
+        self.next = 0  # the number of the record `records` gives next
 
-    def snapshot(self, record: list[str], line: int) -> tuple[SnapshotRow, _Row | None, Meta]:
-        """The row's snapshot, and the row itself on a model's first mention (its model row
-        comes from there; building a dict per row would cost more than the rest)."""
-        if len(record) != len(self.header):
-            raise _NotPlain
-        model_id = record[self.i_id]
-        row = None
-        if model_id not in self.checked:
-            if not model_id or model_id != model_id.strip():
-                raise _NotPlain
-            row = _Row(
-                f"{self.name}:{line}", dict(zip(self.header, record, strict=True)), self.header
-            )
-            self.parser.check_model(row, model_id)
-            self.checked.add(model_id)
-        stamp = record[self.i_time]
-        observed_at = self.times.get(stamp)
-        if observed_at is None:
-            observed_at = _timestamp_or_none(stamp)
-            if observed_at is None or not self.parser.time_allowed(observed_at):
-                raise _NotPlain
-            self.times[stamp] = observed_at
-        d30, d_all, likes = [
-            _whole(record[i], limit) if i is not None else None
-            for i, limit in zip(self.i_counts, self.limits, strict=True)
-        ]
-        i_score = self.i_score
-        score = float(record[i_score]) if i_score is not None and record[i_score] else None
-        if score is not None and not score_in_range(score):
-            raise _NotPlain
-        if d30 is None and d_all is None and likes is None and score is None:
-            raise _NotPlain
-        tag, library = (record[i] or None if i is not None else None for i in self.i_meta)
-        return SnapshotRow(model_id, observed_at, d30, d_all, likes, score), row, (tag, library)
+    def row(self, number: int) -> _Row:
+        record = next(itertools.islice(self.records, number - self.next, None))
+        self.next = number + 1
+        values = dict(zip(self.header, record, strict=False))
+        return _Row(f"{self.name}:{self.reader.line_num}", values)
+
+    def close(self) -> None:
+        self.handle.close()
 
 
-def _whole(text: str, limit: int) -> int | None:
-    if not text:
-        return None
-    if not (text.isascii() and text.isdigit()):
-        raise _NotPlain
-    number = int(text)
-    if number > limit:
-        raise _NotPlain  # the general path words the error
-    return number
+def _csv_frame(raw: pd.DataFrame, records: _Records, parser: _Parser) -> pd.DataFrame:
+    present = set(raw.columns)
+    aliases = {k: tuple(n for n in names if n in present) for k, names in ALIASES.items()}
+    time_keys = tuple(k for k in TIME_KEYS if k in present)
+
+    def pick(field: str) -> pd.Series:
+        return _pick_column(raw, aliases[field])
+
+    model_ids = _per_value(pick("model_id"), parser.clean_id)
+    times = _per_value_times(raw, time_keys, partial(parser.plain_time, time_keys))
+    plain = model_ids.notna() & times.notna()
+    columns: dict[str, Any] = {"model_id": model_ids, "observed_at": times}
+    given = pd.Series(False, index=raw.index)
+    for field in NUMBERS:
+        values = pick(field)
+        number = _numbers(values)
+        if field == "trending_score":
+            ok = np.isfinite(number) & (number.abs() <= MAX_SCORE)
+            columns[field] = number.where(ok)
+        else:
+            ok = (number % 1 == 0) & (number >= 0) & (number <= COUNT_LIMITS[field])
+            columns[field] = number.where(ok).astype("Int64")
+        plain &= values.isna() | ok
+        given |= values.notna()
+    plain &= given
+    for field in (*META_FIELDS, "author"):
+        columns[field] = pick(field).astype(object).where(pick(field).notna(), None)
+    columns["created_at"] = _per_value(pick("created_at"), _timestamp_or_none)
+    frame = pd.DataFrame(columns)
+    for index in raw.index[~plain.to_numpy()]:
+        snapshot = parser.snapshot(records.row(int(index)))
+        frame.loc[index, list(SNAPSHOT_FIELDS)] = list(snapshot)
+    return frame
 
 
-def _json_snapshots(
-    path: Path, handle: TextIO, head: str, parser: _Parser
-) -> Iterator[tuple[SnapshotRow, _Row, Meta]]:
+def _pick_column(raw: pd.DataFrame, names: tuple[str, ...]) -> pd.Series:
+    """Per row, the first given value of the columns `names` (NaN when none is)."""
+    if not names:
+        return pd.Series(np.nan, index=raw.index, dtype=object)
+    column = raw[names[0]]
+    for name in names[1:]:
+        column = column.where(column.notna(), raw[name])
+    return column
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """A column as floats (exact for every count below the limits); NaN where not a number.
+    True/False, which pandas reads as booleans, are left to the row-by-row path to refuse."""
+    if pd.api.types.is_bool_dtype(column):
+        return pd.Series(np.nan, index=column.index)
+    return pd.to_numeric(column, errors="coerce").astype("float64")
+
+
+def _per_value(column: pd.Series, convert: Callable[[str], Any]) -> pd.Series:
+    """`convert` applied once per distinct value (a history repeats its ids and times)."""
+    codes, values = pd.factorize(column)
+    converted = np.array([None, *(convert(v) for v in values)], dtype=object)
+    return pd.Series(converted[codes + 1], index=column.index, dtype=object)
+
+
+def _per_value_times(
+    raw: pd.DataFrame, keys: tuple[str, ...], convert: Callable[[tuple[str, ...]], datetime | None]
+) -> pd.Series:
+    """Each row's time from its time columns, worked out once per distinct combination."""
+    if not keys:
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us, UTC]")
+    codes = np.zeros(len(raw), dtype=np.int64)
+    for key in keys:  # one code per distinct combination, kept small by re-coding each step
+        key_codes, values = pd.factorize(raw[key])
+        codes, _ = pd.factorize(codes * (len(values) + 1) + key_codes + 1)
+    _, firsts = np.unique(codes, return_index=True)
+    sample = raw[list(keys)].iloc[firsts].fillna("")
+    moments = pd.to_datetime([convert(tuple(r)) for r in sample.itertuples(index=False)], utc=True)
+    return pd.Series(moments.take(codes), index=raw.index)
+
+
+def _json_frames(path: Path, handle: TextIO, head: str, parser: _Parser) -> Iterator[pd.DataFrame]:
+    """JSON rows read one by one (each row's values typed by JSON), gathered into frames."""
+    records: list[tuple[Any, ...]] = []
     for row in _json_rows(path, handle, head):
-        yield parser.snapshot(row), row, _meta(row)
+        values = row.values
+        snapshot = parser.snapshot(row)
+        records.append(
+            (
+                *snapshot,
+                *(_text(_pick(values, ALIASES[f])) for f in (*META_FIELDS, "author")),
+                _timestamp_or_none(_pick(values, ALIASES["created_at"])),
+            )
+        )
+        if len(records) >= CHUNK_ROWS:
+            yield _records_frame(records)
+            records = []
+    if records:
+        yield _records_frame(records)
 
 
-def _meta(row: _Row) -> Meta:
-    """A row's pipeline tag and library name (None where absent)."""
-    values = row.values
-    tag, library = (_text(_pick(values, ALIASES[f])) for f in META_FIELDS)
-    return tag, library
+def _records_frame(records: list[tuple[Any, ...]]) -> pd.DataFrame:
+    columns = list(zip(*records, strict=True))
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=object)
+            for name, values in zip(COLUMNS, columns, strict=True)
+        }
+    )
+    frame["observed_at"] = pd.to_datetime(frame.observed_at, utc=True)
+    for field in COUNT_FIELDS:
+        frame[field] = frame[field].astype("Int64")
+    frame["trending_score"] = frame.trending_score.astype("float64")
+    return frame
 
 
 def _json_rows(path: Path, handle: TextIO, head: str) -> Iterator[_Row]:
@@ -395,6 +462,8 @@ def _load_json(name: str, text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportRowError(f"{name}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:  # e.g. [[[[…]]]] thousands deep: no row of ours nests at all
+        raise ImportRowError(f"{name}: JSON nested too deeply to be rows of models") from None
 
 
 def _object(name: str, where: str, item: Any) -> dict[str, Any]:
@@ -404,55 +473,32 @@ def _object(name: str, where: str, item: Any) -> dict[str, Any]:
 
 
 class _Parser:
-    """Row → snapshot, with what repeats across rows (model ids, capture times) worked out once.
-
-    A history file mentions each model and each capture time many times: validating the id,
-    finding its family and parsing the time once each is what makes big imports fast.
-    """
+    """The row-by-row path: row → snapshot, or the error worded with the row's place. Ids are
+    validated and matched to a family once each (a history repeats them many times)."""
 
     def __init__(self, config: Config, now: datetime) -> None:
         self.config = config
         self.latest = latest_allowed(now)
         self._families: dict[str, Family | None] = {}
-        self._times: dict[tuple[Any, ...], datetime] = {}
-        self._header: tuple[str, ...] | None = None
-        self._aliases = ALIASES
-        self._time_keys: tuple[str, ...] = TIME_KEYS
-
-    def names_for(self, row: _Row) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
-        """The aliases and time columns worth looking at: for a CSV, those in its header."""
-        if row.columns is None:
-            return ALIASES, TIME_KEYS
-        if row.columns is not self._header:
-            present = set(row.columns)
-            self._header = row.columns
-            self._aliases = {k: tuple(n for n in v if n in present) for k, v in ALIASES.items()}
-            self._time_keys = tuple(k for k in TIME_KEYS if k in present)
-        return self._aliases, self._time_keys
 
     def snapshot(self, row: _Row) -> SnapshotRow:
         values = row.values
-        aliases, time_keys = self.names_for(row)
-        model_id = _pick(values, aliases["model_id"])
+        model_id = _pick(values, ALIASES["model_id"])
         if not model_id:
             raise ImportRowError(f"{row.where}: missing model_id (or id, modelId)")
         model_id = str(model_id).strip()
         self.check_model(row, model_id)
-        time_key = tuple([values.get(k) for k in time_keys])
-        observed_at = self._times.get(time_key)
-        if observed_at is None:
-            observed_at = _observed_at(row)
-            if not self.time_allowed(observed_at):
-                raise ImportRowError(
-                    f"{row.where}: observed at {observed_at.year:04d}-{observed_at:%m-%d %H:%M} UTC, "
-                    f"{'in the future' if observed_at > self.latest else 'before 2000'}: "
-                    "only times from 2000 to now (plus a day) are imported"
-                )
-            self._times[time_key] = observed_at
+        observed_at = _observed_at(row)
+        if not self.time_allowed(observed_at):
+            raise ImportRowError(
+                f"{row.where}: observed at {observed_at.year:04d}-{observed_at:%m-%d %H:%M} UTC, "
+                f"{'in the future' if observed_at > self.latest else 'before 2000'}: "
+                "only times from 2000 to now (plus a day) are imported"
+            )
         downloads_30d, downloads_all_time, likes = [
-            _count(row.where, field, _pick(values, aliases[field])) for field in COUNT_FIELDS
+            _count(row.where, field, _pick(values, ALIASES[field])) for field in COUNT_FIELDS
         ]
-        score = _score(row.where, _pick(values, aliases["trending_score"]))
+        score = _score(row.where, _pick(values, ALIASES["trending_score"]))
         if downloads_30d is None and downloads_all_time is None and likes is None and score is None:
             raise ImportRowError(
                 f"{row.where}: no counts (downloads_30d, downloads_all_time or likes)"
@@ -461,6 +507,23 @@ class _Parser:
 
     def time_allowed(self, moment: datetime) -> bool:
         return EARLIEST_OBSERVATION <= moment <= self.latest
+
+    def clean_id(self, text: str) -> str | None:
+        """The id without surrounding blanks when valid, else None (the row path words it)."""
+        model_id = text.strip()
+        try:
+            self.check_model(_Row("", {}), model_id)
+        except ImportRowError:
+            return None
+        return model_id or None
+
+    def plain_time(self, keys: tuple[str, ...], texts: tuple[str, ...]) -> datetime | None:
+        """A row's time from its time columns, None when the row path must word an error."""
+        try:
+            moment = _observed_at(_Row("", dict(zip(keys, texts, strict=True))))
+        except ImportRowError:
+            return None
+        return moment if self.time_allowed(moment) else None
 
     def check_model(self, row: _Row, model_id: str) -> None:
         """Validate an id and find its family, once per model; raises on an invalid id."""
@@ -472,25 +535,22 @@ class _Parser:
             raise ImportRowError(f"{row.where}: invalid model id {model_id!r}") from None
         self._families[model_id] = self.config.classify(model_id)
 
-    def model(self, row: _Row, model_id: str) -> ModelRow:
-        """The model row, from the first row that mentions the model."""
-        values = row.values
+    def model_row(self, row: Any) -> ModelRow:
+        """The model row, from the first row (of a chunk frame) that mentions the model."""
+        model_id = row.model_id
         family = self._families[model_id]
         return ModelRow(
             model_id=model_id,
-            author=_text(_pick(values, ALIASES["author"])) or model_id.partition("/")[0],
+            author=row.author or model_id.partition("/")[0],
             family=family.id if family else None,
             origin=family.origin if family else None,
-            pipeline_tag=_text(_pick(values, ALIASES["pipeline_tag"])),
-            library_name=_text(_pick(values, ALIASES["library_name"])),
-            created_at=_timestamp_or_none(_pick(values, ALIASES["created_at"])),
+            pipeline_tag=row.pipeline_tag,
+            library_name=row.library_name,
+            created_at=row.created_at,
         )
 
 
 def _pick(values: dict[str, Any], names: tuple[str, ...]) -> Any:
-    if len(names) == 1:  # the usual case for a CSV: one column per field
-        value = values.get(names[0])
-        return None if value == "" else value
     for name in names:
         value = values.get(name)
         if value not in (None, ""):
@@ -532,8 +592,6 @@ def _timestamp_or_none(value: Any) -> datetime | None:
 def _count(where: str, field: str, value: Any) -> int | None:
     if value is None or value == "":
         return None
-    if type(value) is str and value.isascii() and value.isdigit() and len(value) < 10:
-        return int(value)  # the usual, fast case: below every limit
     if isinstance(value, bool):
         raise ImportRowError(f"{where}: {field}: {value!r} is not a whole number")
     if isinstance(value, int):

@@ -160,34 +160,42 @@ def test_every_shared_real_data_file_imports_as_it_is(config_path: Path) -> None
     assert len(snapshots(config_path)) > 20_000
 
 
-def test_the_fast_csv_path_reads_exactly_what_the_general_one_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_column_checks_read_exactly_what_the_row_by_row_path_does(tmp_path: Path) -> None:
+    """A CSV is checked column by column; JSON Lines row by row. The same rows, as text in
+    both, must give the same chunks, the unusual rows (a whole number written `5.0` or with
+    blanks, an id with blanks, a second time column) spliced back in file order."""
+    import csv
+
     from monitor import importer
 
     config = load_config(write_config(tmp_path, SMALL_FAMILIES))
-    path = DATA / "two_weeks.csv"
+    with (DATA / "two_weeks.csv").open(newline="") as handle:
+        rows = [{**r, "snapshot_date": ""} for r in csv.DictReader(handle)]
+    rows[3]["likes"] = "7.0"
+    rows[5]["downloads_30d"] = " 12 "
+    rows[6]["model_id"] = f" {rows[6]['model_id']}"
+    rows[8] |= {"observed_at": "", "snapshot_date": "2026-08-16"}
+    rows[9]["snapshot_date"] = "2026-08-01"  # the full timestamp beside it wins
+    plain = tmp_path / "rows.csv"
+    with plain.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = tmp_path / "rows.jsonl"
+    lines.write_text("".join(json.dumps(r) + "\n" for r in rows))
     now = datetime(2026, 11, 1, tzinfo=UTC)
-    taken = []
-    fast_snapshot = importer._FastCsv.snapshot
 
-    def spy(self, record, line):  # counts the rows the fast loop itself returned
-        result = fast_snapshot(self, record, line)
-        taken.append(line)
-        return result
+    def read(path: Path) -> list[object]:
+        return list(importer._FileReader(path, config, now, None).chunks())
 
-    monkeypatch.setattr(importer._FastCsv, "snapshot", spy)
-    fast = list(importer._FileReader(path, config, now, None).chunks())
-    assert len(taken) == 20  # a plain file: the fast loop took every row
-    monkeypatch.setattr(importer._FastCsv, "snapshot", _not_plain)
-    general = list(importer._FileReader(path, config, now, None).chunks())
-    assert fast == general and sum(len(chunk[1]) for chunk in fast) == 20
-
-
-def _not_plain(*_args: object) -> None:
-    from monitor.importer import _NotPlain
-
-    raise _NotPlain
+    by_columns = read(plain)
+    assert by_columns == read(lines)
+    [(models, seen, snapshots)] = by_columns
+    assert len(snapshots) == 20 and len(models) == len(seen) == 7
+    assert snapshots[3][4] == 7 and snapshots[5][2] == 12
+    assert snapshots[6][0] == rows[6]["model_id"].strip()
+    assert snapshots[8][1] == datetime(2026, 8, 16, tzinfo=UTC)
+    assert snapshots[9][1] == datetime.fromisoformat(rows[9]["observed_at"])
 
 
 def test_hub_top_stores_the_ranks_of_each_capture(config_path: Path, tmp_path: Path) -> None:
