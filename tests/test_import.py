@@ -112,6 +112,9 @@ def test_jsonl_json_array_and_snapshot_document(config_path: Path, tmp_path: Pat
         (",Qwen/Qwen3-8B,5,5", "bad.csv:3: no observation time"),
         ("2026-08-22,,5,5", "bad.csv:3: missing model_id"),
         ("2026-08-22,Qwen/Qwen3-8B,,", "bad.csv:3: no counts"),
+        # pandas would read a column of True/False as booleans, that is 1 and 0
+        ("2026-08-22,Qwen/Qwen3-8B,True,5", "bad.csv:3: downloads_30d: 'True' is not a whole"),
+        ("2026-08-22,Qwen/Qwen3-8B,5,5,5", "bad.csv:3: 5 fields, the header has 4"),
     ],
 )
 def test_a_bad_row_names_file_and_line_and_stores_nothing(
@@ -370,3 +373,38 @@ def test_hub_top_keeps_the_right_ranks_when_it_trims_a_long_capture(
         (1, "org/m3", 900),
         (2, "org/m5", 800),
     ]
+
+
+def test_duplicates_keep_the_first_row_within_and_across_chunks(
+    config_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from monitor import importer
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "date,model_id,likes\n"
+        "2026-08-01,Qwen/Qwen3-8B,1\n"
+        "2026-08-01,Qwen/Qwen3-8B,2\n"  # the same chunk: skipped
+        "2026-08-02,Qwen/Qwen3-8B,3\n"
+        "2026-08-02,Qwen/Qwen3-8B,4\n"  # the next chunk: skipped by the insert
+        "\n"
+        "2026-08-03,Qwen/Qwen3-8B,5\n"
+    )
+    assert run(config_path, str(path)) == 0
+    assert "twice.csv: 5 rows, 3 new snapshots, 1 models" in capsys.readouterr().out
+    assert list(snapshots(config_path).likes) == [1, 3, 5]
+
+
+def test_a_deeply_nested_json_file_is_one_worded_line(
+    config_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    assert run(config_path, str(path)) == 1
+    assert capsys.readouterr().err == (
+        "hf-monitor: error: deep.json: JSON nested too deeply to be rows of models\n"
+    )
