@@ -128,9 +128,7 @@ def speed(
         print_line(name, measured, rows, bare)
 
 
-def memory(
-    work: Path, config: Path, checkouts: dict[str, Path], models: int, days: int
-) -> None:
+def memory(work: Path, config: Path, checkouts: dict[str, Path], models: int, days: int) -> None:
     print("\n2. peak memory against file size, SQLite")
     for name, checkout in checkouts.items():
         floor_code = "import monitor.cli, monitor.importer, monitor.store"

@@ -3,32 +3,25 @@
 
     python benchmarks/run.py                      # full sizes (a few minutes)
     python benchmarks/run.py --quick              # small sizes, to check the script
-    python benchmarks/run.py --pg URL             # also PostgreSQL (or set HF_MONITOR_TEST_PG)
 
 1. Collection cost: requests (counted by the fake Hub itself) and wall time to snapshot a
    watch list from the fake Hub with a 100 ms round trip, in process and as a whole
    `hf-monitor collect` process — this project vs the naive way (one `model_info` per model)
    vs the floor (Σ⌈models per author / 1000⌉: one listing page per 1000 models of an author).
-2. Scale of history: a year of daily snapshots for 5,000 models; import speed and peak memory
-   vs a bare `executemany` into the same table, and one weekly report vs just loading the
-   rows into pandas.
 3. Whole-Hub scale: listing and storing a simulated 100,000-model Hub, extrapolated to
    2.5 million models within the Hub's rate limits.
 Timed figures are the min and median of several runs (`RUNS`).
-4. Import memory: peak RSS of importing two years of that history (210 MiB of CSV) and one
-   year (105 MiB), against the interpreter with the same modules loaded: flat when streaming.
 
+Sections 2 and 4 (imports) are `benchmarks/imports.py` now.
 Everything runs locally: the Hub is the project's fake Hub on 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import os
 import platform
-import random
 import shutil
 import sqlite3
 import statistics
@@ -37,7 +30,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,27 +62,20 @@ class Row:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
-    parser.add_argument("--pg", default=os.environ.get("HF_MONITOR_TEST_PG"), help="PostgreSQL URL")
-    parser.add_argument("--only", type=int, choices=(1, 2, 3, 4), action="append", help="a section")
+    parser.add_argument("--only", type=int, choices=(1, 3), action="append", help="a section")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     work = Path(tempfile.mkdtemp(prefix="hf-monitor-bench-"))
     try:
         print(machine())
-        sections = set(args.only or (1, 2, 3, 4))
+        sections = set(args.only or (1, 3))
         rows = []
         if 1 in sections:
             rows += collection_cost(work, big_org=400 if args.quick else 2000,
                                     runs=2 if args.quick else RUNS)  # fmt: skip
-        if 2 in sections:
-            rows += history_scale(work, models=500 if args.quick else 5000,
-                                  days=30 if args.quick else 365, pg=args.pg)  # fmt: skip
         if 3 in sections:
             rows += whole_hub(work, models=10_000 if args.quick else 100_000,
                               runs=2 if args.quick else RUNS)  # fmt: skip
-        if 4 in sections:
-            rows += import_memory(work, models=500 if args.quick else 5000,
-                                  days=30 if args.quick else 730)  # fmt: skip
         print_table(rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -246,174 +232,6 @@ def collection_cost(work: Path, big_org: int, runs: int) -> list[Row]:
         f"{per_model * models / min(seconds):,.0f}× faster",
     ))  # fmt: skip
     return out
-
-
-# --- 2. scale of history ---------------------------------------------------------------------
-
-
-def write_history(path: Path, models: int, days: int) -> int:
-    """`models` watched-looking models, one snapshot a day for `days` days ending 2026-08-22."""
-    rng = random.Random(7)
-    ids = [
-        f"{ORGS[i % len(ORGS)]}/{NAME_HINT.get(ORGS[i % len(ORGS)], 'model')}-bench-{i}"
-        for i in range(models)
-    ]
-    base = [rng.randint(100, 10_000_000) for _ in ids]
-    start = date(2026, 8, 22) - timedelta(days=days - 1)
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            ["snapshot_date", "model_id", "downloads_30d", "downloads_all_time", "likes"]
-        )
-        for d in range(days):
-            day = (start + timedelta(days=d)).isoformat()
-            for model_id, downloads in zip(ids, base, strict=True):
-                writer.writerow([day, model_id, downloads + 37 * d, downloads * 12 + d * downloads // 30, downloads // 997 + d // 7])  # fmt: skip
-    return models * days
-
-
-TIME = shutil.which("time") or "/usr/bin/time"
-
-
-def child(*command: str, cwd: Path) -> tuple[float, float, str]:
-    """Run a command; (seconds, peak RSS in MiB, stderr tail).
-
-    The peak comes from GNU time, which starts the command itself: Linux carries the spawning
-    process's own peak into a child's `ru_maxrss` (Python spawns with vfork), so measured from
-    here every child would look at least as big as this script.
-    """
-    started = time.perf_counter()
-    timed = (TIME, "-f", "maxrss %M", *command) if os.path.exists(TIME) else command
-    proc = subprocess.Popen(timed, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    err = proc.stderr.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {err[-300:]}")
-    peak_kib = usage.ru_maxrss
-    if timed is not command:
-        last = err.rstrip().rpartition("\n")[2]
-        peak_kib = int(last.removeprefix("maxrss "))
-        err = err.rstrip().rpartition("\n")[0]
-    return seconds, peak_kib / 1024, err[-300:]
-
-
-def bare_insert(path: Path, db: Path) -> float:
-    """Seconds for SQLite alone: the same rows into the same table and indexes, one executemany."""
-    from sqlalchemy import create_engine
-
-    from monitor.store import metadata  # the project's own schema, created by SQLAlchemy
-
-    engine = create_engine(f"sqlite:///{db}")
-    metadata.create_all(engine)
-    engine.dispose()
-    with path.open(newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        rows = [
-            (1, r[1], f"{r[0]} 00:00:00.000000", int(r[2]), int(r[3]), int(r[4]), None)
-            for r in reader
-        ]
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA foreign_keys=OFF")
-    conn.execute("INSERT INTO runs (id, kind, source, started_at, status, models, requests) VALUES (1, 'import', 'x', '2026-08-22 00:00:00', 'ok', 0, 0)")  # fmt: skip
-    started = time.perf_counter()
-    conn.executemany(
-        "INSERT INTO snapshots (run_id, model_id, observed_at, downloads_30d, downloads_all_time, likes, trending_score) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model_id, observed_at) DO NOTHING",
-        rows,
-    )
-    conn.commit()
-    seconds = time.perf_counter() - started
-    conn.close()
-    return seconds
-
-
-def history_scale(work: Path, models: int, days: int, pg: str | None) -> list[Row]:
-    print(f"2. history: {models:,} models × {days} days …", flush=True)
-    folder = work / "history"
-    folder.mkdir()
-    data = folder / "history.csv"
-    rows = write_history(data, models, days)
-    cli = (sys.executable, "-m", "monitor", "--config", str(config_file(work, "history-config")))
-    floor = bare_insert(data, folder / "bare.db")
-    out = []
-    backends = [("SQLite", f"sqlite:///{folder / 'h.db'}")]
-    if pg:
-        backends.append(("PostgreSQL", fresh_pg_schema(pg)))
-    for name, url in backends:
-        seconds, rss, _ = child(*cli, "--storage", url, "import", str(data), cwd=folder)
-        out.append(Row(
-            f"Import {rows:,} rows ({name}): rows/s", f"{rows / seconds:,.0f} ({seconds:.1f} s, peak {rss:,.0f} MiB)",
-            f"bare executemany (SQLite) {rows / floor:,.0f} rows/s", f"{floor / seconds:.2f}× of bare",
-            "≥ 100,000 rows/s on SQLite" if name == "SQLite" else "",
-        ))  # fmt: skip
-        report_dir = folder / f"reports-{name}"
-        seconds, rss, _ = child(
-            *cli, "--storage", url, "report", "--out", str(report_dir), cwd=folder
-        )
-        load_s, load_rss = load_only(url)
-        out.append(Row(
-            f"Weekly report from {rows:,} rows ({name})", f"{seconds:.1f} s, peak {rss:,.0f} MiB",
-            f"loading the rows into pandas: {load_s:.1f} s, {load_rss:,.0f} MiB",
-            f"{seconds / load_s:.1f}× the load", "< 10 s and < 1 GiB",
-        ))  # fmt: skip
-    return out
-
-
-# --- 4. import memory against file size ------------------------------------------------------
-
-
-def import_memory(work: Path, models: int, days: int) -> list[Row]:
-    """Peak RSS of an import of a file and of one half its size: streaming keeps them equal."""
-    print(f"4. import memory: {models:,} models × {days} and {days // 2} days …", flush=True)
-    folder = work / "import-memory"
-    folder.mkdir()
-    cli = (sys.executable, "-m", "monitor", "--config", str(config_file(work, "memory-config")))
-    # The floor: the same interpreter with the same libraries loaded, importing nothing.
-    floor_code = (
-        f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
-        "import monitor.cli, monitor.importer, monitor.store\n"
-    )
-    _s, floor_rss, _ = child(sys.executable, "-c", floor_code, cwd=REPO)
-    out = []
-    for span in (days // 2, days):
-        data = folder / f"history-{span}.csv"
-        rows = write_history(data, models, span)
-        size = data.stat().st_size / 2**20
-        url = f"sqlite:///{folder / f'm{span}.db'}"
-        seconds, rss, _ = child(*cli, "--storage", url, "import", str(data), cwd=folder)
-        out.append(Row(
-            f"Import a {size:,.0f} MiB CSV ({rows:,} rows, SQLite): peak memory",
-            f"{rss:,.0f} MiB ({rows / seconds:,.0f} rows/s, {seconds:.0f} s)",
-            f"libraries loaded, nothing imported: {floor_rss:,.0f} MiB",
-            f"+{rss - floor_rss:,.0f} MiB over it", "< 500 MiB for 200 MB, flat in file size",
-        ))  # fmt: skip
-        data.unlink()
-    return out
-
-
-def load_only(url: str) -> tuple[float, float]:
-    code = (
-        f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
-        "from monitor.store import open_store\n"
-        f"open_store({url!r}).snapshots_frame()\n"
-    )
-    seconds, rss, _ = child(sys.executable, "-c", code, cwd=REPO)
-    return seconds, rss
-
-
-def fresh_pg_schema(url: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_{os.getpid()}"
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine.dispose()
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
 # --- 3. whole-Hub scale ------------------------------------------------------------------------
