@@ -390,38 +390,19 @@ def _per_value_times(
 
 
 def _json_frames(path: Path, handle: TextIO, head: str, parser: _Parser) -> Iterator[pd.DataFrame]:
-    """JSON rows read one by one (each row's values typed by JSON), gathered into frames."""
-    records: list[tuple[Any, ...]] = []
-    for row in _json_rows(path, handle, head):
-        values = row.values
-        snapshot = parser.snapshot(row)
-        records.append(
-            (
-                *snapshot,
-                *(_text(_pick(values, ALIASES[f])) for f in (*META_FIELDS, "author")),
-                _timestamp_or_none(_pick(values, ALIASES["created_at"])),
-            )
-        )
-        if len(records) >= CHUNK_ROWS:
-            yield _records_frame(records)
-            records = []
-    if records:
-        yield _records_frame(records)
+    """JSON rows, typed by JSON, through the row-by-row path; gathered into frames."""
+    rows = _json_rows(path, handle, head)
+    while batch := list(itertools.islice(rows, CHUNK_ROWS)):
+        records = [(*parser.snapshot(row), *_described(row.values)) for row in batch]
+        frame = pd.DataFrame(records, columns=list(COLUMNS), dtype=object)
+        types = {"observed_at": "datetime64[us, UTC]", "trending_score": "float64"}
+        yield frame.astype(types | dict.fromkeys(COUNT_FIELDS, "Int64"))
 
 
-def _records_frame(records: list[tuple[Any, ...]]) -> pd.DataFrame:
-    columns = list(zip(*records, strict=True))
-    frame = pd.DataFrame(
-        {
-            name: pd.Series(values, dtype=object)
-            for name, values in zip(COLUMNS, columns, strict=True)
-        }
-    )
-    frame["observed_at"] = pd.to_datetime(frame.observed_at, utc=True)
-    for field in COUNT_FIELDS:
-        frame[field] = frame[field].astype("Int64")
-    frame["trending_score"] = frame.trending_score.astype("float64")
-    return frame
+def _described(values: dict[str, Any]) -> tuple[Any, ...]:
+    """A JSON row's task, library, author and creation time (None where absent)."""
+    texts = (_text(_pick(values, ALIASES[field])) for field in (*META_FIELDS, "author"))
+    return (*texts, _timestamp_or_none(_pick(values, ALIASES["created_at"])))
 
 
 def _json_rows(path: Path, handle: TextIO, head: str) -> Iterator[_Row]:
