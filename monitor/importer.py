@@ -79,11 +79,11 @@ CHUNK_ROWS = 50_000
 
 Seen = dict[str, tuple[datetime, datetime]]  # per model, its first and last time in a chunk
 Chunk = tuple[list[ModelRow], Seen, list[tuple[Any, ...]]]
-Meta = tuple[str | None, str | None]  # a row's pipeline tag and library name
 META_FIELDS = ("pipeline_tag", "library_name")
 NUMBERS = (*COUNT_FIELDS, "trending_score")
 SNAPSHOT_FIELDS = ("model_id", "observed_at", *NUMBERS)  # a SnapshotRow's, in its order
 COLUMNS = (*SNAPSHOT_FIELDS, *META_FIELDS, "author", "created_at")  # a chunk frame's
+RANKED = ["observed_at", "model_id", "downloads_30d", "likes", *META_FIELDS]
 
 
 def import_file(
@@ -129,7 +129,8 @@ def file_sha256(path: Path) -> str:
 
 
 class _Ranks:
-    """Per capture time, the `top` most downloaded rows seen so far, and how many there were.
+    """Per capture time, the `top` most downloaded rows so far (a model's first row at a time
+    counts), and how many rows the capture had.
 
     Right only when the file holds at least the Hub's `top` most downloaded models at each
     capture; a capture with fewer rows than `top` is skipped rather than ranked wrongly.
@@ -137,50 +138,41 @@ class _Ranks:
 
     def __init__(self, top: int | None) -> None:
         self.top = top
-        self.best: dict[datetime, dict[str, SnapshotRow]] = {}
-        self.tags: dict[tuple[datetime, str], Meta] = {}  # the capture's own task and library
-        self.counts: dict[datetime, int] = {}
+        self.best: pd.DataFrame | None = None
+        self.counts = pd.Series(dtype="float64")
 
-    def add(self, row: SnapshotRow, meta: Meta) -> None:
-        if self.top is None or row.downloads_30d is None:
+    def add(self, frame: pd.DataFrame) -> None:
+        if self.top is None:
             return
-        rows = self.best.setdefault(row.observed_at, {})
-        if row.model_id in rows:  # the same model twice at one time: the first wins
-            return
-        self.counts[row.observed_at] = self.counts.get(row.observed_at, 0) + 1
-        rows[row.model_id] = row
-        self.tags[(row.observed_at, row.model_id)] = meta
-        if len(rows) > 2 * self.top:  # keep memory bounded by `top`, not by the file
-            kept = sorted(rows.values(), key=_rank_key)[: self.top]
-            self.best[row.observed_at] = {r.model_id: r for r in kept}
-            for dropped in rows.keys() - self.best[row.observed_at].keys():
-                del self.tags[(row.observed_at, dropped)]
+        kept = 0 if self.best is None else len(self.best)
+        rows = pd.concat([self.best, frame.loc[frame.downloads_30d.notna(), RANKED]])
+        rows = rows[~rows.duplicated(["observed_at", "model_id"])]  # the first row wins
+        self.counts = self.counts.add(rows.observed_at[kept:].value_counts(), fill_value=0)
+        ranked = rows.sort_values(["downloads_30d", "model_id"], ascending=[False, True])
+        self.best = ranked.groupby("observed_at").head(self.top)  # memory bounded by `top`
 
     def captures(self) -> list[ContextRows]:
+        if self.best is None:
+            return []
         out = []
-        for moment, by_id in sorted(self.best.items()):
-            assert self.top is not None
-            if self.counts[moment] < self.top:
+        for moment, rows in self.best.groupby("observed_at"):
+            if self.counts[moment] < (self.top or 0):
                 continue
-            rows = sorted(by_id.values(), key=_rank_key)
             ranks = [
-                RankRow(
-                    scope="all",
-                    rank=n,
-                    model_id=r.model_id,
-                    downloads_30d=r.downloads_30d,
-                    likes=r.likes,
-                    pipeline_tag=self.tags[(moment, r.model_id)][0],
-                    library_name=self.tags[(moment, r.model_id)][1],
-                )
-                for n, r in enumerate(rows[: self.top], start=1)
-            ]
-            out.append(ContextRows(observed_at=moment, ranks=ranks))
+                RankRow("all", n, r.model_id, int(r.downloads_30d), _int(r.likes),
+                        _none(r.pipeline_tag), _none(r.library_name))
+                for n, r in enumerate(rows.itertuples(), start=1)
+            ]  # fmt: skip
+            out.append(ContextRows(observed_at=moment.to_pydatetime(), ranks=ranks))
         return out
 
 
-def _rank_key(row: SnapshotRow) -> tuple[int, str]:
-    return (-(row.downloads_30d or 0), row.model_id)
+def _none(value: Any) -> Any:
+    return None if pd.isna(value) else value
+
+
+def _int(value: Any) -> int | None:
+    return None if pd.isna(value) else int(value)
 
 
 class _FileReader:
@@ -232,10 +224,7 @@ class _FileReader:
                 strict=True,
             )
         )
-        if self.ranks.top is not None:
-            metas = zip(frame.pipeline_tag, frame.library_name, strict=True)
-            for row, meta in zip(rows, metas, strict=True):
-                self.ranks.add(SnapshotRow(*row), meta)
+        self.ranks.add(frame)
         return [self.models[i] for i in seen], seen, rows
 
     def _note_models(self, frame: pd.DataFrame) -> None:
