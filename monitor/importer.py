@@ -216,14 +216,8 @@ class _FileReader:
         # Each distinct time becomes one datetime object, shared by its rows.
         codes, moments = pd.factorize(frame.observed_at)
         stamps = np.array(moments.to_pydatetime(), dtype=object)[codes]
-        rows = list(
-            zip(
-                ids.tolist(),
-                stamps.tolist(),
-                *(frame[c].to_numpy(dtype=object, na_value=None).tolist() for c in NUMBERS),
-                strict=True,
-            )
-        )
+        numbers = (frame[c].to_numpy(dtype=object, na_value=None).tolist() for c in NUMBERS)
+        rows = list(zip(ids.tolist(), stamps.tolist(), *numbers, strict=True))
         self.ranks.add(frame)
         return [self.models[i] for i in seen], seen, rows
 
@@ -245,8 +239,7 @@ class _FileReader:
                 if getattr(self.models[model_id], field) != value:
                     self.models[model_id] = replace(self.models[model_id], **{field: value})
         for model_id, moment in times.groupby(ids, sort=False).max().items():
-            if model_id not in self.newest or moment > self.newest[model_id]:
-                self.newest[model_id] = moment
+            self.newest[model_id] = max(moment, self.newest.get(model_id, moment))
 
 
 def _is_csv(path: Path, head: str) -> bool:
