@@ -92,8 +92,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs of each measure")
     parser.add_argument("--before", type=Path, help="an older checkout to time beside this one")
     parser.add_argument("--pg", default=os.environ.get("HF_MONITOR_TEST_PG"), help="PostgreSQL URL")
+    parser.add_argument("--days", type=int, help="days of history (default 365, quick 30)")
+    parser.add_argument("--only", type=int, choices=(1, 2, 3), action="append", help="a section")
     args = parser.parse_args()
     models, days = (500, 30) if args.quick else (5000, 365)
+    days = args.days or days
+    sections = set(args.only or (1, 2, 3))
     work = Path(tempfile.mkdtemp(prefix="hf-monitor-imports-"))
     try:
         config = write_config(work)
@@ -101,9 +105,11 @@ def main() -> None:
         rows = write_history(data, models, days)
         print(f"{rows:,} rows, {data.stat().st_size / 2**20:,.0f} MiB of CSV; {args.runs} runs")
         checkouts = {"now": REPO} | ({"before": args.before} if args.before else {})
-        speed(work, data, rows, config, checkouts, args.runs)
-        memory(work, config, checkouts, models, days)
-        if args.pg:
+        if 1 in sections:
+            speed(work, data, rows, config, checkouts, args.runs)
+        if 2 in sections:
+            memory(work, config, checkouts, models, days)
+        if args.pg and 3 in sections:
             try:
                 postgresql(work, data, rows, config, checkouts, args.pg)
             finally:
