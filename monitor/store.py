@@ -818,7 +818,7 @@ SNAPSHOT_COLUMNS = (
 
 # SQLite's page cache during a bulk load, in KiB: the unique (model, time) index is written
 # all over. For 1.8 M rows, 32 MiB measured 25–28 s against 31–60 s with the default 2 MiB;
-# 64 or 256 MiB were no faster and cost 40 or 290 MiB more. Pages are allocated as used.
+# 64 or 256 MiB were no faster and cost 40 or 280 MiB more. Pages are allocated as used.
 BULK_CACHE_KIB = 32 * 1024
 
 
