@@ -646,8 +646,6 @@ class Store:
     ) -> pd.DataFrame:
         """Snapshots joined with their model, one row per (model, observation), oldest first;
         only those observed in [`since`, `until`) when given (a report reads weeks, not years)."""
-        import pandas as pd  # imported here: commands that never read frames start faster
-
         query = (
             select(
                 # Times as text, parsed by pandas in one go: per-row datetime objects were
@@ -657,7 +655,7 @@ class Store:
                 models.c.author,
                 models.c.family,
                 models.c.origin,
-                *[_in_range(snapshots.c[name], limit) for name, limit in COUNT_LIMITS.items()],
+                *_counts(snapshots),
                 case(
                     (func.abs(snapshots.c.trending_score) <= MAX_SCORE, snapshots.c.trending_score)
                 ).label("trending_score"),
@@ -677,39 +675,74 @@ class Store:
             query = query.where(snapshots.c.observed_at >= since)
         if until is not None:
             query = query.where(snapshots.c.observed_at < until)
-        with self.engine.connect() as conn:
-            # plain tuples: pandas inspects SQLAlchemy rows one attribute lookup at a time
-            rows = [tuple(row) for row in conn.execute(query)]
-        frame = pd.DataFrame(rows, columns=[c.name for c in query.selected_columns])
-        frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True, format="ISO8601")
+        import pandas as pd
+
+        frame = self._read_frame(query)
         # A creation date out of pandas' range (an odd import) is unknown, not an error.
         frame["created_at"] = pd.to_datetime(
             frame["created_at"], utc=True, format="ISO8601", errors="coerce"
         )
-        for column in ("downloads_30d", "downloads_all_time", "likes"):
-            frame[column] = frame[column].astype("Int64")
         frame["trending_score"] = frame["trending_score"].astype("Float64")
         return frame
 
-    def context_frame(self, table: Table) -> pd.DataFrame:
-        """All rows of a context table (`hub_ranks`, `derivatives`, `ecosystem`), oldest first."""
+    def latest_snapshots(self) -> pd.DataFrame:
+        """The newest snapshot of each model: its id, stored family, counts and time (what
+        `models` shows), found by SQL so the read grows with models, not with history."""
+        s = snapshots.c
+        newest = (
+            select(s.model_id, func.max(s.observed_at).label("observed_at"))
+            .where(s.observed_at < READABLE_UNTIL)
+            .group_by(s.model_id)
+            .subquery()
+        )
+        query = (
+            select(
+                cast(s.observed_at, String).label("observed_at"),
+                s.model_id,
+                models.c.family,
+                *_counts(snapshots),
+            )
+            .join(
+                newest,
+                (newest.c.model_id == s.model_id) & (newest.c.observed_at == s.observed_at),
+            )
+            .join(models, models.c.model_id == s.model_id)
+            .order_by(s.observed_at, s.model_id)
+        )
+        return self._read_frame(query)
+
+    def context_frame(
+        self,
+        table: Table,
+        columns: Sequence[str] | None = None,
+        captures_in: Sequence[tuple[datetime, datetime]] = (),
+    ) -> pd.DataFrame:
+        """Rows of a context table (`hub_ranks`, `derivatives`, `ecosystem`), oldest first:
+        all of it, or for each [start, end) in `captures_in` only its latest capture (a report
+        reads two weeks' captures, not the year); `columns` (else all but `id`) as named."""
         import pandas as pd
 
-        columns = [
-            _in_range(c, COUNT_LIMITS["likes" if c.name == "likes" else "downloads_30d"])
-            if c.name in ("downloads_30d", "likes")
-            else c
-            for c in table.c
+        names = list(columns or [c.name for c in table.c if c.name != "id"])
+        selected = [
+            _in_range(table.c[n], COUNT_LIMITS[n]) if n in COUNT_LIMITS else table.c[n]
+            for n in names
         ]
-        query = (
-            select(*columns)
-            .where(table.c.observed_at < READABLE_UNTIL)
-            .order_by(table.c.observed_at, table.c.id)
-        )
+        readable = table.c.observed_at < READABLE_UNTIL
+        query = select(*selected).where(readable).order_by(table.c.observed_at, table.c.id)
+        if captures_in:
+            # one capture is every row stamped with the latest time inside the span
+            latest = [
+                select(func.max(table.c.observed_at))
+                .where(readable, table.c.observed_at >= start, table.c.observed_at < end)
+                .scalar_subquery()
+                for start, end in captures_in
+            ]
+            query = query.where(table.c.observed_at.in_(latest))
         with self.engine.connect() as conn:
-            frame = pd.DataFrame(conn.execute(query).all(), columns=list(table.c.keys()))
-        frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
-        return frame.drop(columns=["id"])
+            frame = pd.DataFrame([tuple(r) for r in conn.execute(query)], columns=names)
+        if "observed_at" in frame:
+            frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
+        return frame
 
     def runs_frame(self) -> pd.DataFrame:
         """Every run's `id`, `kind` (collect, import, backfill, …), `source` and `status`."""
@@ -734,12 +767,18 @@ class Store:
             latest = conn.execute(query).scalar()
         return utc(latest) if latest is not None else None
 
-    def latest_snapshots(self) -> pd.DataFrame:
-        """The newest snapshot of each model, with family and origin."""
-        frame = self.snapshots_frame()
-        if frame.empty:
-            return frame
-        return frame.sort_values("observed_at").groupby("model_id", as_index=False).tail(1)
+    def _read_frame(self, query: Any) -> pd.DataFrame:
+        """A snapshot query's rows as a frame: times parsed, counts as nullable integers."""
+        import pandas as pd  # imported here: commands that never read frames start faster
+
+        with self.engine.connect() as conn:
+            # plain tuples: pandas inspects SQLAlchemy rows one attribute lookup at a time
+            rows = [tuple(row) for row in conn.execute(query)]
+        frame = pd.DataFrame(rows, columns=[c.name for c in query.selected_columns])
+        frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True, format="ISO8601")
+        for column in COUNT_LIMITS:
+            frame[column] = frame[column].astype("Int64")
+        return frame
 
     def count(self, table: Table) -> int:
         with self.engine.connect() as conn:
@@ -983,6 +1022,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _counts(table: Table) -> list[Any]:
+    """The table's count columns, each read as unknown where stored out of range."""
+    return [_in_range(table.c[name], limit) for name, limit in COUNT_LIMITS.items()]
 
 
 def _in_range(column: Any, limit: int) -> Any:

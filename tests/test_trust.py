@@ -207,7 +207,8 @@ def test_task_tags_are_taken_per_capture_and_the_latest_is_kept(
         )
     )
     assert pd.isna(tags[16]) and tags[22] == "image-to-video"
-    latest = store.latest_snapshots().set_index("model_id")
+    # the model's stored task is the later day's (snapshots come oldest first)
+    latest = store.snapshots_frame().drop_duplicates("model_id", keep="last").set_index("model_id")
     assert latest.loc[model, "pipeline_tag"] == "image-to-video"
     # the week's task shares follow the 08-22 tags: hand sums over that day's top 300
     day = [r for r in _rows(full) if r["snapshot_date"] == "2026-08-22"]

@@ -1,0 +1,96 @@
+"""Reads that don't grow with history: `models` in SQL, a report's two context captures, one
+read and one classification per report — each pinned against what the whole-table reads give."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+
+from monitor import store as tables
+from monitor.store import ContextRows, ModelRow, RankRow, SnapshotRow, Store
+
+T0 = datetime(2026, 8, 17, 6, 0, tzinfo=UTC)  # Monday of 2026-W34
+DAY = timedelta(days=1)
+
+
+def _run(store: Store, kind: str, source: str, at: datetime, *snaps: SnapshotRow, **extra) -> int:
+    run = store.begin_run(kind, source, at)
+    rows = [ModelRow(s.model_id, s.model_id.split("/")[0], "qwen", "CN") for s in snaps]
+    store.finish_run(
+        run, finished_at=at, status="ok", model_rows=rows, snapshot_rows=snaps, **extra
+    )
+    return run
+
+
+def test_models_shows_each_models_newest_row_across_runs_and_sources(store: Store) -> None:
+    hub = "https://huggingface.co"
+    _run(store, "collect", hub, T0, *[SnapshotRow(m, T0, d, d * 10, 1, None) for m, d in
+         [("Qwen/A", 100), ("Qwen/B", 200), ("Qwen/C", 300)]])  # fmt: skip
+    # a day later Qwen/C is gone (vanished from the Hub); Qwen/B's 30-day count is unknown
+    _run(store, "collect", hub, T0 + DAY, SnapshotRow("Qwen/A", T0 + DAY, 110, 1100, 2, None),
+         SnapshotRow("Qwen/B", T0 + DAY, None, 2100, 3, None))  # fmt: skip
+    # an import holding Qwen/B at the live time (already stored: skipped) and Qwen/A an hour on,
+    # with a count out of range (read as unknown)
+    _run(store, "import", "top.csv", T0 + DAY, SnapshotRow("Qwen/B", T0 + DAY, 999, 999, 9, None),
+         SnapshotRow("Qwen/A", T0 + DAY + timedelta(hours=1), 120, 10**16, 4, None))  # fmt: skip
+
+    latest = store.latest_snapshots()
+    got = {
+        r.model_id: (r.observed_at, r.family, r.downloads_30d, r.downloads_all_time, r.likes)
+        for r in latest.itertuples()
+    }
+    assert got == {
+        "Qwen/A": (pd.Timestamp(T0 + DAY + timedelta(hours=1)), "qwen", 120, pd.NA, 4),
+        "Qwen/B": (pd.Timestamp(T0 + DAY), "qwen", pd.NA, 2100, 3),
+        "Qwen/C": (pd.Timestamp(T0), "qwen", 300, 3000, 1),
+    }
+    assert len(latest) == 3
+    # the same rows as the newest of every snapshot read whole
+    whole = store.snapshots_frame().drop_duplicates("model_id", keep="last")
+    columns = list(latest.columns)
+    assert (
+        latest.sort_values("model_id")
+        .reset_index(drop=True)
+        .equals(whole[columns].sort_values("model_id").reset_index(drop=True))
+    )
+
+
+def test_models_of_an_empty_store_is_an_empty_frame(store: Store) -> None:
+    assert store.latest_snapshots().empty
+
+
+def _ranks(at: datetime, *pairs: tuple[str, int]) -> ContextRows:
+    rows = [
+        RankRow("all", n, m, d, 1, "text-generation", None) for n, (m, d) in enumerate(pairs, 1)
+    ]
+    return ContextRows(observed_at=at, ranks=rows)
+
+
+def test_context_reads_only_the_latest_capture_of_each_span(store: Store) -> None:
+    w33 = (T0 - 7 * DAY, T0)
+    w34 = (T0, T0 + 7 * DAY)
+    for at, pairs in [
+        (T0 - 10 * DAY, [("a/x", 5)]),  # W32: never read
+        (T0 - 5 * DAY, [("a/x", 6)]),  # W33, superseded two days later
+        (T0 - 3 * DAY, [("a/x", 7), ("b/y", 3)]),  # W33's latest capture
+        (T0 + DAY, [("a/x", 8)]),  # W34, superseded
+        (T0 + 2 * DAY, [("b/y", 9), ("a/x", 4)]),  # W34's latest capture
+        (T0 + 8 * DAY, [("a/x", 10)]),  # W35: after the report's week
+    ]:
+        _run(store, "collect", "hub", at, context=_ranks(at, *pairs))
+
+    read = store.context_frame(tables.hub_ranks, ("observed_at", "model_id", "downloads_30d"),
+                               captures_in=[w33, w34])  # fmt: skip
+    assert list(read.columns) == ["observed_at", "model_id", "downloads_30d"]
+    assert [(r.observed_at, r.model_id, r.downloads_30d) for r in read.itertuples()] == [
+        (pd.Timestamp(T0 - 3 * DAY), "a/x", 7),
+        (pd.Timestamp(T0 - 3 * DAY), "b/y", 3),
+        (pd.Timestamp(T0 + 2 * DAY), "b/y", 9),
+        (pd.Timestamp(T0 + 2 * DAY), "a/x", 4),
+    ]
+    # a span without a capture adds nothing; the whole table is every row but the ids
+    empty = (T0 + 20 * DAY, T0 + 27 * DAY)
+    assert store.context_frame(tables.hub_ranks, captures_in=[empty]).empty
+    whole = store.context_frame(tables.hub_ranks)
+    assert len(whole) == 8 and "id" not in whole and "library_name" in whole
