@@ -22,8 +22,15 @@ import pandas as pd
 
 from .analysis import Week
 from .config import Config
+from .store import Store, derivatives, ecosystem, hub_ranks
 
 RELATIONS = ("adapter", "finetune", "merge", "quantized")
+# What `hub_context` reads of each table: a report reads nothing else of them.
+RANK_COLUMNS = ("observed_at", "scope", "rank", "model_id", "downloads_30d", "pipeline_tag")
+DERIVATIVE_COLUMNS = ("observed_at", "base_model_id", "family", *RELATIONS)
+ECOSYSTEM_COLUMNS = (
+    *("observed_at", "base_model_id", "family", "downloads_30d", "children_counted", "truncated"),
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,17 @@ class ContextFrames:
     ranks: pd.DataFrame
     derivatives: pd.DataFrame
     ecosystem: pd.DataFrame
+
+
+def fetch_context(store: Store, week: Week) -> ContextFrames:
+    """What a week's report reads of the context: the latest capture of each table in the week
+    and in the week before, the columns `hub_context` uses (a year of captures stays stored)."""
+    spans = [(w.start, w.end) for w in (week.previous, week)]
+    return ContextFrames(
+        ranks=store.context_frame(hub_ranks, RANK_COLUMNS, spans),
+        derivatives=store.context_frame(derivatives, DERIVATIVE_COLUMNS, spans),
+        ecosystem=store.context_frame(ecosystem, ECOSYSTEM_COLUMNS, spans),
+    )
 
 
 @dataclass(frozen=True)

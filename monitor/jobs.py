@@ -99,8 +99,8 @@ class WeeklyReport:
 def report_completed_week(config: Config, now: datetime, *, force: bool = False) -> WeeklyReport:
     """Write the report of the last complete ISO week, once (unless forced)."""
     # Imported here: `collect` alone never needs pandas or the charts' matplotlib.
-    from .analysis import classify_frame, week_data, week_of
-    from .report import report_week, week_folder, week_snapshots
+    from .analysis import week_data, week_of
+    from .report import read_week, report_week, week_folder
 
     week = week_of(now).previous
     out_dir = config.reports_dir()
@@ -108,8 +108,8 @@ def report_completed_week(config: Config, now: datetime, *, force: bool = False)
     if is_complete(folder) and not force:  # a week cut short (full disk) is written again
         return WeeklyReport(week, "exists", folder)
     store = open_store(config.storage_url())
-    snapshots = week_snapshots(store, week)
-    if week_data(classify_frame(snapshots, config), week).empty:
+    frame = read_week(store, config, week)  # read and classified once, for the check and the report
+    if week_data(frame, week).empty:
         return WeeklyReport(week, "no-data", None)
-    _report, written = report_week(store, config, week, out_dir)
+    _report, written = report_week(store, config, week, out_dir, frame=frame)
     return WeeklyReport(week, "written", written)

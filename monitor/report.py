@@ -40,13 +40,13 @@ from .analysis import (
 )
 from .claims import METRIC_LABELS, Claim, Outcome, Verdict, judge, load_claims
 from .config import Config
-from .context import ContextFrames, HubContext, hub_context
+from .context import ContextFrames, HubContext, fetch_context, hub_context
 from .errors import NoDataError, OutputError, UsageError
 from .files import publish, staging, write_file
 from .formatting import short_label, when
 from .limits import EARLIEST_OBSERVATION, latest_allowed
 from .provenance import HUB, Provenance, data_provenance
-from .store import Store, derivatives, ecosystem, hub_ranks
+from .store import Store
 
 SCHEMA_VERSION = 1
 WEEK_FOLDER = re.compile(
@@ -122,9 +122,11 @@ def pick_week(store: Store, label: str | None, now: datetime | None = None) -> W
     return week_of(latest)
 
 
-def week_snapshots(store: Store, week: Week) -> pd.DataFrame:
-    """What a week's report reads: that week, the one before and the charts' span."""
-    return store.snapshots_frame(since=week.end - timedelta(days=CHART_DAYS + 7), until=week.end)
+def read_week(store: Store, config: Config, week: Week) -> pd.DataFrame:
+    """What a week's report reads — that week, the one before and the charts' span — classified
+    (`classify_frame`) once for everything the report computes and draws."""
+    since = week.end - timedelta(days=CHART_DAYS + 7)
+    return classify_frame(store.snapshots_frame(since=since, until=week.end), config)
 
 
 def report_week(
@@ -133,34 +135,31 @@ def report_week(
     week: Week | str | None,
     out_dir: Path,
     source: Provenance | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> tuple[Report, Path]:
     """Build and write one week's report from the store (`week` None: the latest with data).
 
     `source` overrides where the numbers are said to come from (the demo); by default the runs
-    behind the week's values say it."""
+    behind the week's values say it. `frame` is the week's `read_week`, when already read."""
     claims = load_claims(config.claims_path(), config)
     if not isinstance(week, Week):
         week = pick_week(store, week)
-    snapshots = week_snapshots(store, week)
-    frames = ContextFrames(
-        ranks=store.context_frame(hub_ranks),
-        derivatives=store.context_frame(derivatives),
-        ecosystem=store.context_frame(ecosystem),
-    )
-    report = build_report(snapshots, config, claims, week, frames)
+    if frame is None:
+        frame = read_week(store, config, week)
+    report = build_report(frame, config, claims, week, fetch_context(store, week))
     if source is not None:
         report = replace(report, source=source)
-    return report, write_report(report, snapshots, config, out_dir)
+    return report, write_report(report, frame, config, out_dir)
 
 
 def build_report(
-    snapshots: pd.DataFrame,
+    frame: pd.DataFrame,
     config: Config,
     claims: tuple[Claim, ...],
     week: Week,
     context_frames: ContextFrames | None = None,
 ) -> Report:
-    frame = classify_frame(snapshots, config)
+    """The week's report from classified snapshots (`read_week`) and the context captures."""
     cur = week_data(frame, week)
     if cur.empty:
         raise NoDataError(f"no snapshots of watched models in {week.label}")
@@ -450,12 +449,12 @@ def _iso(moment: datetime) -> str:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def write_report(report: Report, snapshots: pd.DataFrame, config: Config, out_dir: Path) -> Path:
-    """Write `out_dir/<week>/` (report.md, summary.json, PNGs) and refresh `out_dir/index.md`."""
+def write_report(report: Report, frame: pd.DataFrame, config: Config, out_dir: Path) -> Path:
+    """Write `out_dir/<week>/` (report.md, summary.json, PNGs) and refresh `out_dir/index.md`;
+    `frame` is the report's classified snapshots (`read_week`), for the charts."""
     from .markdown import render_markdown
 
     folder = week_folder(out_dir, report.week.label)
-    frame = classify_frame(snapshots, config)
     data = summary(report, config)
     text = render_markdown(report, config)
     # Every file lands whole or not at all, and the week is marked complete last (files.py).

@@ -4,11 +4,33 @@ read and one classification per report — each pinned against what the whole-ta
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 
 from monitor import store as tables
-from monitor.store import ContextRows, ModelRow, RankRow, SnapshotRow, Store
+from monitor.analysis import parse_week
+from monitor.claims import load_claims
+from monitor.collect import collect
+from monitor.config import load_config
+from monitor.context import ContextFrames, fetch_context
+from monitor.fakehub import FakeHub
+from monitor.hub import build_hub
+from monitor.report import build_report, read_week, summary
+from monitor.store import (
+    ContextRows,
+    ModelRow,
+    RankRow,
+    SnapshotRow,
+    Store,
+    derivatives,
+    ecosystem,
+    hub_ranks,
+    open_store,
+)
+
+from .conftest import REPO, write_config
+from .test_context import CONTEXT, FAMILIES, HUB
 
 T0 = datetime(2026, 8, 17, 6, 0, tzinfo=UTC)  # Monday of 2026-W34
 DAY = timedelta(days=1)
@@ -94,3 +116,42 @@ def test_context_reads_only_the_latest_capture_of_each_span(store: Store) -> Non
     assert store.context_frame(tables.hub_ranks, captures_in=[empty]).empty
     whole = store.context_frame(tables.hub_ranks)
     assert len(whole) == 8 and "id" not in whole and "library_name" in whole
+
+
+def test_a_report_from_two_context_captures_equals_one_from_whole_tables(
+    tmp_path: Path, storage_url: str
+) -> None:
+    extra = CONTEXT.format(budget=10, claims=REPO / "seeds" / "claims.yaml")
+    config = load_config(write_config(tmp_path, FAMILIES, extra, storage=storage_url))
+    store = open_store(config.storage_url())
+    qwen_b = {  # Qwen/B's downloads at each collect; the report's weeks: W33 and W34
+        datetime(2026, 8, 6, 12, tzinfo=UTC): 100,  # W32
+        datetime(2026, 8, 11, 12, tzinfo=UTC): 600,  # W33, superseded on Thursday
+        datetime(2026, 8, 13, 12, tzinfo=UTC): 300,  # W33's latest
+        datetime(2026, 8, 18, 12, tzinfo=UTC): 950,  # W34, superseded on Thursday
+        datetime(2026, 8, 20, 12, tzinfo=UTC): 450,  # W34's latest
+        datetime(2026, 8, 24, 12, tzinfo=UTC): 2000,  # W35
+    }
+    with FakeHub([dict(m) for m in HUB]) as hub:
+        api = build_hub(hub.url, timeout=5, page_size=1000)
+        for at, downloads in qwen_b.items():
+            with hub.state.lock:
+                hub.state.models["Qwen/B"]["downloads"] = downloads
+            collect(config, store, api, lambda at=at: at)
+    week = parse_week("2026-W34")
+    frame = read_week(store, config, week)
+    claims = load_claims(config.claims_path(), config)
+    whole = ContextFrames(*(store.context_frame(t) for t in (hub_ranks, derivatives, ecosystem)))
+    narrow = summary(build_report(frame, config, claims, week, fetch_context(store, week)), config)
+    assert narrow == summary(build_report(frame, config, claims, week, whole), config)
+    # W34's latest top 5: embed 1000, bert 900, Qwen/A 500, Qwen/B 450, deepseek-ai/R 400;
+    # W33's: … Qwen/A 500 (3), deepseek-ai/R 400 (4), Qwen/B 300 (5)
+    qwen = next(
+        f for f in narrow["hub_context"]["ranks"]["all"]["families"] if f["family"] == "qwen"
+    )
+    assert qwen["share"] == round((500 + 450) / (1000 + 900 + 500 + 450 + 400), 4)
+    assert (qwen["best_rank"], qwen["top_n"], qwen["top100_prev"]) == (3, 2, 2)
+    deepseek = next(
+        f for f in narrow["hub_context"]["ranks"]["all"]["families"] if f["family"] == "deepseek"
+    )
+    assert (deepseek["best_rank"], deepseek["best_rank_prev"]) == (5, 4)
