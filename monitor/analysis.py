@@ -20,8 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from itertools import pairwise
 
+import numpy as np
 import pandas as pd
 
 from .config import Config
@@ -495,53 +495,61 @@ def freshness(frame: pd.DataFrame, week: Week) -> Freshness:
     inside = watched[(watched["observed_at"] >= week.start) & (watched["observed_at"] < week.end)]
     if inside.empty:
         return Freshness(None, [], [], [])
-    captures = sorted({t.floor("h").to_pydatetime() for t in inside["observed_at"]})
+    hours = inside["observed_at"].dt.floor("h").drop_duplicates().sort_values()
     as_of = inside["observed_at"].max().to_pydatetime()
-    days = sorted(set(inside["observed_at"].dt.date))
+    days = [d.date() for d in inside["observed_at"].dt.normalize().drop_duplicates().sort_values()]
     span = [
         week.start.date() + timedelta(days=i)
         for i in range((as_of.date() - week.start.date()).days + 1)
     ]
-    daily = last_per_day(watched[watched["observed_at"] <= as_of], "downloads_30d")
-    checks = []
-    for before, after in pairwise(daily.columns):
-        if after.date() not in days:
-            continue
-        both = daily[[before, after]].dropna()
-        unchanged = int((both[before] == both[after]).sum())
-        checks.append(DayCheck(after.date(), len(both), unchanged))
+    last = last_per_day(watched[watched["observed_at"] <= as_of], "downloads_30d")
+    daily = last.pivot(index="model_id", columns="day", values="downloads_30d").astype("float64")
+    # each day with data against the one before it with data, all models at once
+    values = daily.to_numpy()
+    before, after = values[:, :-1], values[:, 1:]
+    compared = (~np.isnan(before) & ~np.isnan(after)).sum(axis=0)
+    unchanged = (before == after).sum(axis=0)
+    checks = [
+        DayCheck(day.date(), int(compared[i]), int(unchanged[i]))
+        for i, day in enumerate(daily.columns[1:])
+        if day.date() in days
+    ]
+    captures = [t.to_pydatetime() for t in hours]
     return Freshness(as_of, captures, days, [d for d in span if d not in days], checks)
 
 
 def last_per_day(rows: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Models (rows) × UTC days (columns): each model's last value of `metric` on each day."""
-    if rows.empty:
-        return pd.DataFrame()
-    day = rows["observed_at"].dt.tz_convert("UTC").dt.normalize()
-    last = (
-        rows.assign(day=day)
-        .sort_values("observed_at")
-        .drop_duplicates(["day", "model_id"], keep="last")
-    )
-    return last.pivot(index="model_id", columns="day", values=metric).astype("float64")
+    """Each model's last row with a known `metric` on each UTC day, the day in column `day`."""
+    known = rows[rows[metric].notna()]
+    day = known["observed_at"].dt.tz_convert("UTC").dt.normalize()
+    ordered = known.assign(day=day).sort_values("observed_at")
+    return ordered.drop_duplicates(["day", "model_id"], keep="last")
 
 
 # --- time series for charts -------------------------------------------------------------------
 
 
 def daily_totals(
-    frame: pd.DataFrame, metric: str, by: str, until: datetime, days: int = CHART_DAYS
-) -> pd.DataFrame:
-    """Per UTC day (rows) and group (columns): the sum of each model's last value that day."""
-    watched = frame[frame["family"].notna() & frame[metric].notna()]
+    frame: pd.DataFrame,
+    metric: str,
+    until: datetime,
+    by: Sequence[str] = ("family",),
+    days: int = CHART_DAYS,
+) -> dict[str, pd.DataFrame]:
+    """For each grouping in `by`: UTC days (rows) × groups (columns), the sum of each model's
+    last value that day (an empty frame without data)."""
+    watched = frame[frame["family"].notna()]
     since = until - timedelta(days=days)
-    watched = watched[(watched["observed_at"] > since) & (watched["observed_at"] <= until)].copy()
-    if watched.empty:
-        return pd.DataFrame()
-    watched["day"] = watched["observed_at"].dt.tz_convert("UTC").dt.normalize()
-    last = watched.sort_values("observed_at").groupby(["day", "model_id"], as_index=False).tail(1)
-    table = last.pivot_table(index="day", columns=by, values=metric, aggfunc="sum")
-    return table.astype("float64")
+    watched = watched[(watched["observed_at"] > since) & (watched["observed_at"] <= until)]
+    last = last_per_day(watched, metric)
+    if last.empty:
+        return {group: pd.DataFrame() for group in by}
+    return {
+        group: last.pivot_table(index="day", columns=group, values=metric, aggfunc="sum").astype(
+            "float64"
+        )
+        for group in by
+    }
 
 
 def shares(table: pd.DataFrame) -> pd.DataFrame:

@@ -489,24 +489,23 @@ def render_charts(report: Report, frame: pd.DataFrame, config: Config, folder: P
     until = report.as_of
     source = report.source.chart_source
     paths = []
-    table = daily_totals(frame, "downloads_30d", "family", until)
-    if not table.empty:
+    downloads = daily_totals(frame, "downloads_30d", until, by=("family", "origin"))
+    if not downloads["family"].empty:
         paths.append(
             charts.plot_family_downloads(
-                table, config, until, folder / CHART_FILES["families"], source
+                downloads["family"], config, until, folder / CHART_FILES["families"], source
             )
         )
-        origin_table = daily_totals(frame, "downloads_30d", "origin", until)
         paths.append(
             charts.plot_origin_share(
-                shares(origin_table), until, folder / CHART_FILES["origins"], source
+                shares(downloads["origin"]), until, folder / CHART_FILES["origins"], source
             )
         )
     if not report.top.empty:
         paths.append(
             charts.plot_top_models(report.top, config, until, folder / CHART_FILES["top"], source)
         )
-    likes = daily_totals(frame, "likes", "family", until)
+    likes = daily_totals(frame, "likes", until)["family"]
     if not likes.empty:
         paths.append(charts.plot_likes(likes, config, until, folder / CHART_FILES["likes"], source))
     context = report.context
