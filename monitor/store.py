@@ -642,10 +642,14 @@ class Store:
     # --- reads for analysis and export ----------------------------------------------------
 
     def snapshots_frame(
-        self, since: datetime | None = None, until: datetime | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """Snapshots joined with their model, one row per (model, observation), oldest first;
-        only those observed in [`since`, `until`) when given (a report reads weeks, not years)."""
+        only those observed in [`since`, `until`) when given (a report reads weeks, not years),
+        only the named `columns` when given (`observed_at` is always read)."""
         query = (
             select(
                 # Times as text, parsed by pandas in one go: per-row datetime objects were
@@ -675,14 +679,20 @@ class Store:
             query = query.where(snapshots.c.observed_at >= since)
         if until is not None:
             query = query.where(snapshots.c.observed_at < until)
+        if columns is not None:
+            wanted = {"observed_at", *columns}
+            query = query.with_only_columns(
+                *(c for c in query.selected_columns if c.name in wanted)
+            )
         import pandas as pd
 
         frame = self._read_frame(query)
-        # A creation date out of pandas' range (an odd import) is unknown, not an error.
-        frame["created_at"] = pd.to_datetime(
-            frame["created_at"], utc=True, format="ISO8601", errors="coerce"
-        )
-        frame["trending_score"] = frame["trending_score"].astype("Float64")
+        if "created_at" in frame:  # out of pandas' range (an odd import): unknown, not an error
+            frame["created_at"] = pd.to_datetime(
+                frame["created_at"], utc=True, format="ISO8601", errors="coerce"
+            )
+        if "trending_score" in frame:
+            frame["trending_score"] = frame["trending_score"].astype("Float64")
         return frame
 
     def latest_snapshots(self) -> pd.DataFrame:
@@ -776,7 +786,7 @@ class Store:
             rows = [tuple(row) for row in conn.execute(query)]
         frame = pd.DataFrame(rows, columns=[c.name for c in query.selected_columns])
         frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True, format="ISO8601")
-        for column in COUNT_LIMITS:
+        for column in COUNT_LIMITS.keys() & set(frame.columns):
             frame[column] = frame[column].astype("Int64")
         return frame
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .analysis import classify_frame
+from .analysis import METRICS, classify_frame
 from .claims import Claim, load_claims
 from .config import Config
 from .errors import NoDataError
@@ -45,6 +45,7 @@ SCHEMA_VERSION = 2  # 2: verdicts say untestable / no_data; shares null when too
 TRENDS_DIR = "trends"
 INDEX_START = "<!-- trends -->"
 INDEX_END = "<!-- /trends -->"
+TREND_COLUMNS = ("model_id", "author", "family", *METRICS, "run_id", "run_kind")
 
 
 @dataclass(frozen=True)
@@ -81,11 +82,12 @@ class Trends:
 
 
 def load_frame(store: Store, config: Config, since: date | None) -> pd.DataFrame:
-    """Every stored snapshot from `since`, classified, with its run's kind and source."""
+    """Every stored snapshot from `since`, classified, with its run's kind, source and status
+    (and only the columns the trends use: a year of history is millions of rows)."""
     start = None if since is None else datetime(since.year, since.month, since.day, tzinfo=UTC)
-    frame = classify_frame(store.snapshots_frame(since=start), config)  # with run_kind
+    frame = classify_frame(store.snapshots_frame(since=start, columns=TREND_COLUMNS), config)
     runs = store.runs_frame().set_index("id")
-    frame["run_source"] = frame["run_id"].map(runs["source"]).map(_short_source)
+    frame["run_source"] = frame["run_id"].map(runs["source"].map(_short_source))  # once a run
     frame["run_status"] = frame["run_id"].map(runs["status"])
     return frame
 
