@@ -201,10 +201,7 @@ def build_report(
 
 def _runs_behind(data: WeekData) -> list[tuple[str, str]]:
     """(kind, source) of the runs whose snapshots a week counts."""
-    latest = data.latest
-    if "run_kind" not in latest or "run_source" not in latest:
-        return []
-    return list(zip(latest["run_kind"], latest["run_source"], strict=True))
+    return list(zip(data.latest["run_kind"], data.latest["run_source"], strict=True))
 
 
 def earlier_weeks(frame: pd.DataFrame, week: Week, n: int = TREND_WEEKS) -> list[WeekData]:

@@ -47,7 +47,7 @@ def render_models(config: Config, latest: pd.DataFrame, only: str | None = None)
     """Each watched family with its models, most downloaded first."""
     from .analysis import classify_frame
 
-    frame = classify_frame(latest, config) if not latest.empty else latest
+    frame = classify_frame(latest, config)
     out = []
     for family in config.families:
         if only and family.id != only:
@@ -59,7 +59,7 @@ def render_models(config: Config, latest: pd.DataFrame, only: str | None = None)
         out.append(
             f"{family.label} [{family.id}] — {family.organization}, {family.origin}: {'; '.join(selectors)}"
         )
-        rows = frame[frame["family"] == family.id] if not frame.empty else frame
+        rows = frame[frame["family"] == family.id]
         if rows.empty:
             out.append("  (nothing collected yet)\n")
             continue

@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from monitor import store as tables
 from monitor.analysis import parse_week
 from monitor.claims import load_claims
+from monitor.cli import main
 from monitor.collect import collect
-from monitor.config import load_config
+from monitor.config import Config, load_config
 from monitor.context import ContextFrames, fetch_context
 from monitor.fakehub import FakeHub
 from monitor.hub import build_hub
@@ -78,8 +80,24 @@ def test_models_shows_each_models_newest_row_across_runs_and_sources(store: Stor
     )
 
 
-def test_models_of_an_empty_store_is_an_empty_frame(store: Store) -> None:
+def test_models_prints_the_newest_rows_and_an_empty_family_as_such(
+    store: Store, small_config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert store.latest_snapshots().empty
+    _run(store, "collect", "hub", T0, SnapshotRow("Qwen/A", T0, 5, 50, 1, None),
+         SnapshotRow("Qwen/B", T0, 1_000, 9_000, 2, None))  # fmt: skip
+    later = T0 + DAY
+    _run(store, "collect", "hub", later, SnapshotRow("Qwen/A", later, 2_000, 52, 3, None))
+    assert main(["--config", str(small_config.path), "models"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1:5] == [
+        "  2 models",
+        "  model   downloads (30 d)  all-time  likes  observed (UTC)",
+        "  ------  ----------------  --------  -----  ----------------",
+        "  Qwen/A             2,000        52      3  2026-08-18 06:00",
+    ]
+    assert out.splitlines()[5] == "  Qwen/B             1,000     9,000      2  2026-08-17 06:00"
+    assert "DeepSeek [deepseek]" in out and "  (nothing collected yet)" in out
 
 
 def _ranks(at: datetime, *pairs: tuple[str, int]) -> ContextRows:
