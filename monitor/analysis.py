@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from statistics import median
 
 import numpy as np
 import pandas as pd
@@ -138,8 +139,8 @@ class WeekData:
 
 
 def week_data(frame: pd.DataFrame, week: Week) -> WeekData:
-    watched = frame[frame["family"].notna()]
-    inside = watched[(watched["observed_at"] >= week.start) & (watched["observed_at"] < week.end)]
+    at = frame["observed_at"]
+    inside = frame[frame["family"].notna() & (at >= week.start) & (at < week.end)]
     latest, dropped = cross_section(inside)
     return WeekData(week, inside, latest, dropped)
 
@@ -384,7 +385,7 @@ def _spike_or_dip(values: list[float | None], labels: list[str]) -> str | None:
         return None
     earlier = [v for v in values[:-1] if v is not None]
     if earlier and now >= MOVER_FLOOR:
-        base = float(pd.Series(earlier).median())
+        base = float(median(earlier))
         if base > 0 and now >= SPIKE_FACTOR * base:
             return (
                 f"spike: {now / base:.1f}× its earlier weekly level of {human(base)}; may not last"
@@ -394,7 +395,7 @@ def _spike_or_dip(values: list[float | None], labels: list[str]) -> str | None:
         peak, before = values[i], [v for v in values[:i] if v is not None]
         if peak is None or not before or peak < MOVER_FLOOR:
             continue
-        base = float(pd.Series(before).median())
+        base = float(median(before))
         if base > 0 and peak >= SPIKE_FACTOR * base and now <= peak / 2:
             return (
                 f"spike in {labels[i]} ({human(base)} → {human(peak)}, {peak / base:.1f}×), "
@@ -491,7 +492,8 @@ def freshness(frame: pd.DataFrame, week: Week) -> Freshness:
     the previous day with data, among the models seen on both days; on a normal day well under
     1 % are unchanged. With fewer than `STALE_MIN_MODELS` such models the day is not judged.
     """
-    watched = frame[frame["family"].notna() & frame["downloads_30d"].notna()]
+    known = frame["family"].notna() & frame["downloads_30d"].notna()
+    watched = frame.loc[known, ["observed_at", "model_id", "downloads_30d"]]
     inside = watched[(watched["observed_at"] >= week.start) & (watched["observed_at"] < week.end)]
     if inside.empty:
         return Freshness(None, [], [], [])
@@ -502,7 +504,7 @@ def freshness(frame: pd.DataFrame, week: Week) -> Freshness:
         week.start.date() + timedelta(days=i)
         for i in range((as_of.date() - week.start.date()).days + 1)
     ]
-    last = last_per_day(watched[watched["observed_at"] <= as_of], "downloads_30d")
+    last = last_per_day(watched[watched["observed_at"] <= as_of], "downloads_30d", [])
     daily = last.pivot(index="model_id", columns="day", values="downloads_30d").astype("float64")
     # each day with data against the one before it with data, all models at once
     values = daily.to_numpy()
@@ -518,9 +520,10 @@ def freshness(frame: pd.DataFrame, week: Week) -> Freshness:
     return Freshness(as_of, captures, days, [d for d in span if d not in days], checks)
 
 
-def last_per_day(rows: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Each model's last row with a known `metric` on each UTC day, the day in column `day`."""
-    known = rows[rows[metric].notna()]
+def last_per_day(rows: pd.DataFrame, metric: str, keep: Sequence[str]) -> pd.DataFrame:
+    """Each model's last known `metric` on each UTC day (column `day`), with the columns in
+    `keep` (only those: a frame of months sorts faster narrow)."""
+    known = rows.loc[rows[metric].notna(), ["observed_at", "model_id", metric, *keep]]
     day = known["observed_at"].dt.tz_convert("UTC").dt.normalize()
     ordered = known.assign(day=day).sort_values("observed_at")
     return ordered.drop_duplicates(["day", "model_id"], keep="last")
@@ -538,10 +541,9 @@ def daily_totals(
 ) -> dict[str, pd.DataFrame]:
     """For each grouping in `by`: UTC days (rows) × groups (columns), the sum of each model's
     last value that day (an empty frame without data)."""
-    watched = frame[frame["family"].notna()]
+    at = frame["observed_at"]
     since = until - timedelta(days=days)
-    watched = watched[(watched["observed_at"] > since) & (watched["observed_at"] <= until)]
-    last = last_per_day(watched, metric)
+    last = last_per_day(frame[frame["family"].notna() & (at > since) & (at <= until)], metric, by)
     if last.empty:
         return {group: pd.DataFrame() for group in by}
     return {

@@ -189,6 +189,12 @@ backfill_files = Table(
 )
 
 
+# What `snapshots_frame` returns, in this order.
+FRAME_COLUMNS = ("observed_at", "model_id", "author", "family", "origin", *COUNT_LIMITS,
+                    "trending_score", "pipeline_tag", "created_at", "run_id", "run_kind",
+                    "run_source")  # fmt: skip
+
+
 def _m001_initial(conn: Connection) -> None:
     for table in (runs, run_errors, models, snapshots, imports):
         table.create(conn, checkfirst=True)
@@ -647,53 +653,50 @@ class Store:
         until: datetime | None = None,
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        """Snapshots joined with their model, one row per (model, observation), oldest first;
-        only those observed in [`since`, `until`) when given (a report reads weeks, not years),
-        only the named `columns` when given (`observed_at` is always read)."""
+        """Snapshots with their model's and run's attributes, one row per (model, observation),
+        oldest first; only those observed in [`since`, `until`) when given (a report reads
+        weeks, not years), only the named `columns` when given (`observed_at` always)."""
+        import pandas as pd
+
+        s, m, r = snapshots.c, models.c, runs.c
         query = (
             select(
                 # Times as text, parsed by pandas in one go: per-row datetime objects were
                 # most of the cost of reading a year of history.
-                cast(snapshots.c.observed_at, String).label("observed_at"),
-                snapshots.c.model_id,
-                models.c.author,
-                models.c.family,
-                models.c.origin,
+                cast(s.observed_at, String).label("observed_at"),
+                s.model_id,
                 *_counts(snapshots),
-                case(
-                    (func.abs(snapshots.c.trending_score) <= MAX_SCORE, snapshots.c.trending_score)
-                ).label("trending_score"),
-                models.c.pipeline_tag,
-                cast(models.c.created_at, String).label("created_at"),
-                snapshots.c.run_id,
-                runs.c.kind.label("run_kind"),
-                runs.c.source.label("run_source"),
+                case((func.abs(s.trending_score) <= MAX_SCORE, s.trending_score)).label(
+                    "trending_score"
+                ),
+                s.run_id,
             )
-            .join(models, models.c.model_id == snapshots.c.model_id)
-            .join(runs, runs.c.id == snapshots.c.run_id)
             # A time pandas cannot hold (stored before the importer refused it) is skipped.
-            .where(snapshots.c.observed_at < READABLE_UNTIL)
-            .order_by(snapshots.c.observed_at, snapshots.c.model_id)
+            .where(s.observed_at < READABLE_UNTIL)
+            .order_by(s.observed_at, s.model_id)
         )
         if since is not None:
-            query = query.where(snapshots.c.observed_at >= since)
+            query = query.where(s.observed_at >= since)
         if until is not None:
-            query = query.where(snapshots.c.observed_at < until)
-        if columns is not None:
-            wanted = {"observed_at", *columns}
-            query = query.with_only_columns(
-                *(c for c in query.selected_columns if c.name in wanted)
-            )
-        import pandas as pd
-
+            query = query.where(s.observed_at < until)
         frame = self._read_frame(query)
-        if "created_at" in frame:  # out of pandas' range (an odd import): unknown, not an error
-            frame["created_at"] = pd.to_datetime(
-                frame["created_at"], utc=True, format="ISO8601", errors="coerce"
-            )
-        if "trending_score" in frame:
-            frame["trending_score"] = frame["trending_score"].astype("Float64")
-        return frame
+        # A model's and a run's attributes are read once and looked up, not joined into every
+        # row: joined, they took half the time and memory of reading a year.
+        of_model = self._lookup(
+            select(m.model_id, m.author, m.family, m.origin, m.pipeline_tag,
+                   cast(m.created_at, String).label("created_at"))
+        )  # fmt: skip
+        of_run = self._lookup(select(r.id, r.kind.label("run_kind"), r.source.label("run_source")))
+        for key, table in (("model_id", of_model), ("run_id", of_run)):
+            for name in table.columns:
+                frame[name] = frame[key].map(table[name])
+        # A creation date out of pandas' range (an odd import) is unknown, not an error.
+        frame["created_at"] = pd.to_datetime(
+            frame["created_at"], utc=True, format="ISO8601", errors="coerce"
+        )
+        frame["trending_score"] = frame["trending_score"].astype("Float64")
+        wanted = FRAME_COLUMNS if columns is None else {"observed_at", *columns}
+        return frame[[c for c in FRAME_COLUMNS if c in wanted]]
 
     def latest_snapshots(self) -> pd.DataFrame:
         """The newest snapshot of each model: its id, stored family, counts and time (what
@@ -776,6 +779,15 @@ class Store:
         with self.engine.connect() as conn:
             latest = conn.execute(query).scalar()
         return utc(latest) if latest is not None else None
+
+    def _lookup(self, query: Any) -> pd.DataFrame:
+        """A small table's rows indexed by their first column (models by id, runs by id)."""
+        import pandas as pd
+
+        with self.engine.connect() as conn:
+            rows = [tuple(row) for row in conn.execute(query)]
+        names = [c.name for c in query.selected_columns]
+        return pd.DataFrame(rows, columns=names).set_index(names[0])
 
     def _read_frame(self, query: Any) -> pd.DataFrame:
         """A snapshot query's rows as a frame: times parsed, counts as nullable integers."""
