@@ -47,23 +47,21 @@ def classify_frame(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
     A model the config no longer matches keeps the family it was stored with if that family
     still exists (e.g. an explicitly listed model that the Hub has since renamed).
     """
-    out = frame.copy()
     origins = {f.id: f.origin for f in config.families}
     stored: dict[str, str | None] = {}
-    if "family" in out:
-        firsts = out.drop_duplicates("model_id")  # one row per model, not per snapshot
+    if "family" in frame:
+        firsts = frame[["model_id", "family"]].drop_duplicates("model_id")  # one row a model
         stored = dict(zip(firsts["model_id"], firsts["family"], strict=True))
     mapping: dict[str, str | None] = {}
-    for model_id in out["model_id"].unique():
+    for model_id in frame["model_id"].unique():
         family = config.classify(model_id)
-        if family is not None:
-            mapping[model_id] = family.id
-        else:
-            previous = stored.get(model_id)
-            mapping[model_id] = previous if previous in origins else None
-    out["family"] = out["model_id"].map(mapping)
-    out["origin"] = out["family"].map(origins)
-    return out
+        previous = stored.get(model_id)
+        mapping[model_id] = (
+            family.id if family is not None else previous if previous in origins else None
+        )
+    families = frame["model_id"].map(mapping)
+    # assigned, not copied whole: the frame can be months of snapshots
+    return frame.assign(family=families, origin=families.map(origins))
 
 
 # --- weeks ------------------------------------------------------------------------------------

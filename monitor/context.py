@@ -15,7 +15,6 @@ latest capture is the comparison.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -91,7 +90,8 @@ def hub_context(
     ranks, derivatives, ecosystem = frames.ranks, frames.derivatives, frames.ecosystem
     cur_ranks = latest_capture(ranks, week)
     prev_ranks = latest_capture(ranks, week.previous)
-    family_of = _classifier(config)
+    ids = pd.concat([cur_ranks["model_id"], prev_ranks["model_id"]]).unique()
+    family_of = {m: f.id if (f := config.classify(m)) is not None else None for m in ids}
     standing = {}
     leaders = {}
     top_n = {}
@@ -197,15 +197,3 @@ def ecosystem_totals(cur: pd.DataFrame, official: pd.Series) -> pd.DataFrame:
     together = out["official"].astype("Float64") + out["ecosystem"]
     out["ecosystem_share"] = out["ecosystem"] / together
     return out.sort_values("ecosystem", ascending=False)[columns]
-
-
-def _classifier(config: Config) -> Callable[[str], str | None]:
-    cache: dict[str, str | None] = {}
-
-    def family_of(model_id: str) -> str | None:
-        if model_id not in cache:
-            family = config.classify(model_id)
-            cache[model_id] = family.id if family else None
-        return cache[model_id]
-
-    return family_of

@@ -192,7 +192,7 @@ backfill_files = Table(
 # What `snapshots_frame` returns, in this order.
 FRAME_COLUMNS = ("observed_at", "model_id", "author", "family", "origin", *COUNT_LIMITS,
                     "trending_score", "pipeline_tag", "created_at", "run_id", "run_kind",
-                    "run_source")  # fmt: skip
+                    "run_source", "run_status")  # fmt: skip
 
 
 def _m001_initial(conn: Connection) -> None:
@@ -682,11 +682,14 @@ class Store:
         frame = self._read_frame(query)
         # A model's and a run's attributes are read once and looked up, not joined into every
         # row: joined, they took half the time and memory of reading a year.
-        of_model = self._lookup(
+        of_model = self._frame(
             select(m.model_id, m.author, m.family, m.origin, m.pipeline_tag,
                    cast(m.created_at, String).label("created_at"))
-        )  # fmt: skip
-        of_run = self._lookup(select(r.id, r.kind.label("run_kind"), r.source.label("run_source")))
+        ).set_index("model_id")  # fmt: skip
+        of_run = self._frame(
+            select(r.id.label("run_id"), r.kind.label("run_kind"), r.source.label("run_source"),
+                   r.status.label("run_status"))
+        ).set_index("run_id")  # fmt: skip
         for key, table in (("model_id", of_model), ("run_id", of_run)):
             for name in table.columns:
                 frame[name] = frame[key].map(table[name])
@@ -751,20 +754,10 @@ class Store:
                 for start, end in captures_in
             ]
             query = query.where(table.c.observed_at.in_(latest))
-        with self.engine.connect() as conn:
-            frame = pd.DataFrame([tuple(r) for r in conn.execute(query)], columns=names)
+        frame = self._frame(query)
         if "observed_at" in frame:
             frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
         return frame
-
-    def runs_frame(self) -> pd.DataFrame:
-        """Every run's `id`, `kind` (collect, import, backfill, …), `source` and `status`."""
-        import pandas as pd
-
-        query = select(runs.c.id, runs.c.kind, runs.c.source, runs.c.status).order_by(runs.c.id)
-        with self.engine.connect() as conn:
-            rows = [tuple(row) for row in conn.execute(query)]
-        return pd.DataFrame(rows, columns=["id", "kind", "source", "status"])
 
     def latest_watched_time(self, until: datetime | None = None) -> datetime | None:
         """When the newest snapshot of a model stored with a family was taken (before `until`:
@@ -780,23 +773,20 @@ class Store:
             latest = conn.execute(query).scalar()
         return utc(latest) if latest is not None else None
 
-    def _lookup(self, query: Any) -> pd.DataFrame:
-        """A small table's rows indexed by their first column (models by id, runs by id)."""
-        import pandas as pd
-
-        with self.engine.connect() as conn:
-            rows = [tuple(row) for row in conn.execute(query)]
-        names = [c.name for c in query.selected_columns]
-        return pd.DataFrame(rows, columns=names).set_index(names[0])
-
-    def _read_frame(self, query: Any) -> pd.DataFrame:
-        """A snapshot query's rows as a frame: times parsed, counts as nullable integers."""
+    def _frame(self, query: Any) -> pd.DataFrame:
+        """A query's rows as a frame, named as the query names its columns."""
         import pandas as pd  # imported here: commands that never read frames start faster
 
         with self.engine.connect() as conn:
             # plain tuples: pandas inspects SQLAlchemy rows one attribute lookup at a time
             rows = [tuple(row) for row in conn.execute(query)]
-        frame = pd.DataFrame(rows, columns=[c.name for c in query.selected_columns])
+        return pd.DataFrame(rows, columns=[c.name for c in query.selected_columns])
+
+    def _read_frame(self, query: Any) -> pd.DataFrame:
+        """A snapshot query's rows as a frame: times parsed, counts as nullable integers."""
+        import pandas as pd
+
+        frame = self._frame(query)
         frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True, format="ISO8601")
         for column in COUNT_LIMITS.keys() & set(frame.columns):
             frame[column] = frame[column].astype("Int64")

@@ -45,7 +45,8 @@ SCHEMA_VERSION = 2  # 2: verdicts say untestable / no_data; shares null when too
 TRENDS_DIR = "trends"
 INDEX_START = "<!-- trends -->"
 INDEX_END = "<!-- /trends -->"
-TREND_COLUMNS = ("model_id", "author", "family", *METRICS, "run_id", "run_kind")
+TREND_COLUMNS = ("model_id", "author", "family", *METRICS, "run_id", "run_kind", "run_source",
+                 "run_status")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,8 @@ def load_frame(store: Store, config: Config, since: date | None) -> pd.DataFrame
     (and only the columns the trends use: a year of history is millions of rows)."""
     start = None if since is None else datetime(since.year, since.month, since.day, tzinfo=UTC)
     frame = classify_frame(store.snapshots_frame(since=start, columns=TREND_COLUMNS), config)
-    runs = store.runs_frame().set_index("id")
-    frame["run_source"] = frame["run_id"].map(runs["source"].map(_short_source))  # once a run
-    frame["run_status"] = frame["run_id"].map(runs["status"])
+    short = {s: _short_source(s) for s in frame["run_source"].unique()}  # once a source
+    frame["run_source"] = frame["run_source"].map(short)
     return frame
 
 
