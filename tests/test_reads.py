@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import Engine, event
 
 from monitor import store as tables
 from monitor.analysis import parse_week
@@ -18,6 +19,7 @@ from monitor.config import Config, load_config
 from monitor.context import ContextFrames, fetch_context
 from monitor.fakehub import FakeHub
 from monitor.hub import build_hub
+from monitor.jobs import report_completed_week
 from monitor.report import build_report, read_week, summary
 from monitor.store import (
     ContextRows,
@@ -31,7 +33,7 @@ from monitor.store import (
     open_store,
 )
 
-from .conftest import REPO, write_config
+from .conftest import DATA, REPO, SMALL_FAMILIES, write_config
 from .test_context import CONTEXT, FAMILIES, HUB
 
 T0 = datetime(2026, 8, 17, 6, 0, tzinfo=UTC)  # Monday of 2026-W34
@@ -173,3 +175,27 @@ def test_a_report_from_two_context_captures_equals_one_from_whole_tables(
         f for f in narrow["hub_context"]["ranks"]["all"]["families"] if f["family"] == "deepseek"
     )
     assert (deepseek["best_rank"], deepseek["best_rank_prev"]) == (5, 4)
+
+
+def test_a_run_reads_the_reports_snapshots_once(tmp_path: Path) -> None:
+    """`run`'s check that last week has data and its report share one read (it was two)."""
+    path = write_config(
+        tmp_path, SMALL_FAMILIES, f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
+    )
+    assert main(["--config", str(path), "import", str(DATA / "two_weeks.csv")]) == 0
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement: str, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        weekly = report_completed_week(load_config(path), datetime(2026, 8, 26, tzinfo=UTC))
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert (weekly.state, weekly.week.label) == ("written", "2026-W34")
+    week_reads = [s for s in statements if "FROM snapshots" in s and "observed_at >=" in s]
+    assert len(week_reads) == 1
+    # and the context for the two weeks' latest captures only, once
+    [ranks] = [s for s in statements if "FROM hub_ranks" in s]
+    assert "max(hub_ranks.observed_at)" in ranks
