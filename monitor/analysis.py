@@ -52,13 +52,7 @@ def classify_frame(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
     if "family" in frame:
         firsts = frame[["model_id", "family"]].drop_duplicates("model_id")  # one row a model
         stored = dict(zip(firsts["model_id"], firsts["family"], strict=True))
-    mapping: dict[str, str | None] = {}
-    for model_id in frame["model_id"].unique():
-        family = config.classify(model_id)
-        previous = stored.get(model_id)
-        mapping[model_id] = (
-            family.id if family is not None else previous if previous in origins else None
-        )
+    mapping = {m: config.family_id(m, stored.get(m)) for m in frame["model_id"].unique()}
     families = frame["model_id"].map(mapping)
     # assigned, not copied whole: the frame can be months of snapshots
     return frame.assign(family=families, origin=families.map(origins))

@@ -323,6 +323,14 @@ class Config:
                 return family
         return None
 
+    def family_id(self, model_id: str, stored: str | None = None) -> str | None:
+        """The id of a model's family today; a model the config no longer matches keeps the
+        family it was `stored` with while that family exists (e.g. a listed model since renamed)."""
+        family = self.classify(model_id)
+        if family is not None:
+            return family.id
+        return stored if any(f.id == stored for f in self.families) else None
+
     def hub_endpoint(self, environ: dict[str, str] | os._Environ[str] = os.environ) -> str:
         """`HF_ENDPOINT` wins over the config, which defaults to the public Hub."""
         return (environ.get("HF_ENDPOINT") or self.settings.hub.endpoint).rstrip("/")

@@ -239,6 +239,16 @@ class SnapshotRow(NamedTuple):  # a plain tuple: what the insert sends, in the t
 
 
 @dataclass(frozen=True)
+class LatestSnapshot:
+    model_id: str
+    family: str | None  # as stored
+    observed_at: datetime
+    downloads_30d: int | None
+    downloads_all_time: int | None
+    likes: int | None
+
+
+@dataclass(frozen=True)
 class RankRow:
     scope: str
     rank: int
@@ -701,9 +711,9 @@ class Store:
         wanted = FRAME_COLUMNS if columns is None else {"observed_at", *columns}
         return frame[[c for c in FRAME_COLUMNS if c in wanted]]
 
-    def latest_snapshots(self) -> pd.DataFrame:
-        """The newest snapshot of each model: its id, stored family, counts and time (what
-        `models` shows), found by SQL so the read grows with models, not with history."""
+    def latest_snapshots(self) -> list[LatestSnapshot]:
+        """The newest snapshot of each model with the family it was stored with (what `models`
+        shows), found by SQL so the read grows with models, not with history."""
         s = snapshots.c
         newest = (
             select(s.model_id, func.max(s.observed_at).label("observed_at"))
@@ -712,20 +722,19 @@ class Store:
             .subquery()
         )
         query = (
-            select(
-                cast(s.observed_at, String).label("observed_at"),
-                s.model_id,
-                models.c.family,
-                *_counts(snapshots),
-            )
+            select(s.model_id, models.c.family, s.observed_at, *_counts(snapshots))
             .join(
                 newest,
                 (newest.c.model_id == s.model_id) & (newest.c.observed_at == s.observed_at),
             )
             .join(models, models.c.model_id == s.model_id)
-            .order_by(s.observed_at, s.model_id)
+            .order_by(s.model_id)
         )
-        return self._read_frame(query)
+        with self.engine.connect() as conn:
+            return [
+                LatestSnapshot(model_id, family, utc(at), *counts)
+                for model_id, family, at, *counts in conn.execute(query)
+            ]
 
     def context_frame(
         self,

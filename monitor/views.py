@@ -6,12 +6,10 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-# `status` renders from plain records; only `models` needs pandas, imported in its functions.
+# Both views render from plain records: neither needs pandas.
 if TYPE_CHECKING:
-    import pandas as pd
-
     from .config import Config
-    from .store import RunRecord
+    from .store import LatestSnapshot, RunRecord
 
 
 def text_table(
@@ -35,19 +33,15 @@ def text_table(
     return "\n".join(lines) + "\n"
 
 
-def thousands(value: object) -> str:
-    import pandas as pd
-
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return "–"
-    return f"{int(value):,}"  # type: ignore[call-overload]
+def thousands(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
 
 
-def render_models(config: Config, latest: pd.DataFrame, only: str | None = None) -> str:
+def render_models(config: Config, latest: Sequence[LatestSnapshot], only: str | None = None) -> str:
     """Each watched family with its models, most downloaded first."""
-    from .analysis import classify_frame
-
-    frame = classify_frame(latest, config)
+    members: dict[str | None, list[LatestSnapshot]] = {}
+    for row in latest:
+        members.setdefault(config.family_id(row.model_id, row.family), []).append(row)
     out = []
     for family in config.families:
         if only and family.id != only:
@@ -59,13 +53,12 @@ def render_models(config: Config, latest: pd.DataFrame, only: str | None = None)
         out.append(
             f"{family.label} [{family.id}] — {family.organization}, {family.origin}: {'; '.join(selectors)}"
         )
-        rows = frame[frame["family"] == family.id]
-        if rows.empty:
+        rows = members.get(family.id, [])
+        if not rows:
             out.append("  (nothing collected yet)\n")
             continue
-        rows = rows.sort_values(
-            ["downloads_30d", "model_id"], ascending=[False, True], na_position="last"
-        )
+        # most downloaded first, unknown counts last, then by id
+        rows.sort(key=lambda r: (r.downloads_30d is None, -(r.downloads_30d or 0), r.model_id))
         table = text_table(
             ["model", "downloads (30 d)", "all-time", "likes", "observed (UTC)"],
             [
@@ -76,7 +69,7 @@ def render_models(config: Config, latest: pd.DataFrame, only: str | None = None)
                     thousands(r.likes),
                     r.observed_at.strftime("%Y-%m-%d %H:%M"),
                 ]
-                for r in rows.itertuples()
+                for r in rows
             ],
             right={1, 2, 3},
         )

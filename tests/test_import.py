@@ -336,7 +336,7 @@ def test_a_bad_row_after_many_chunks_still_stores_nothing(
     assert run(config_path, str(path)) == 0
     assert "long.csv: 8 rows, 8 new snapshots, 1 models" in capsys.readouterr().out
     assert store.count(tables.snapshots) == 8
-    [model] = store.latest_snapshots().itertuples()
+    [model] = store.latest_snapshots()
     assert (str(model.observed_at.date()), model.likes) == ("2026-08-08", 8)
 
 

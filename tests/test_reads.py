@@ -23,6 +23,7 @@ from monitor.jobs import report_completed_week
 from monitor.report import build_report, read_week, summary
 from monitor.store import (
     ContextRows,
+    LatestSnapshot,
     ModelRow,
     RankRow,
     SnapshotRow,
@@ -61,31 +62,31 @@ def test_models_shows_each_models_newest_row_across_runs_and_sources(store: Stor
     _run(store, "import", "top.csv", T0 + DAY, SnapshotRow("Qwen/B", T0 + DAY, 999, 999, 9, None),
          SnapshotRow("Qwen/A", T0 + DAY + timedelta(hours=1), 120, 10**16, 4, None))  # fmt: skip
 
-    latest = store.latest_snapshots()
-    got = {
-        r.model_id: (r.observed_at, r.family, r.downloads_30d, r.downloads_all_time, r.likes)
-        for r in latest.itertuples()
-    }
-    assert got == {
-        "Qwen/A": (pd.Timestamp(T0 + DAY + timedelta(hours=1)), "qwen", 120, pd.NA, 4),
-        "Qwen/B": (pd.Timestamp(T0 + DAY), "qwen", pd.NA, 2100, 3),
-        "Qwen/C": (pd.Timestamp(T0), "qwen", 300, 3000, 1),
-    }
-    assert len(latest) == 3
+    assert store.latest_snapshots() == [
+        LatestSnapshot("Qwen/A", "qwen", T0 + DAY + timedelta(hours=1), 120, None, 4),
+        LatestSnapshot("Qwen/B", "qwen", T0 + DAY, None, 2100, 3),
+        LatestSnapshot("Qwen/C", "qwen", T0, 300, 3000, 1),
+    ]
     # the same rows as the newest of every snapshot read whole
     whole = store.snapshots_frame().drop_duplicates("model_id", keep="last")
-    columns = list(latest.columns)
-    assert (
-        latest.sort_values("model_id")
-        .reset_index(drop=True)
-        .equals(whole[columns].sort_values("model_id").reset_index(drop=True))
-    )
+    fields = ["model_id", "family", "observed_at", "downloads_30d", "downloads_all_time", "likes"]
+    newest = [
+        tuple(None if v is pd.NA else v for v in row)
+        for row in whole.sort_values("model_id")[fields].itertuples(index=False)
+    ]
+    assert [tuple(vars(r).values()) for r in store.latest_snapshots()] == newest
+
+    # a read of named columns (the trends') holds them alone, the rows and values alike
+    named = store.snapshots_frame(columns=("model_id", "likes", "run_kind"))
+    assert list(named.columns) == ["observed_at", "model_id", "likes", "run_kind"]
+    assert named.equals(store.snapshots_frame()[list(named.columns)])
+    assert list(named.run_kind) == ["collect"] * 5 + ["import"]
 
 
 def test_models_prints_the_newest_rows_and_an_empty_family_as_such(
     store: Store, small_config: Config, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert store.latest_snapshots().empty
+    assert store.latest_snapshots() == []
     _run(store, "collect", "hub", T0, SnapshotRow("Qwen/A", T0, 5, 50, 1, None),
          SnapshotRow("Qwen/B", T0, 1_000, 9_000, 2, None))  # fmt: skip
     later = T0 + DAY
