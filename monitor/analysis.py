@@ -496,7 +496,11 @@ def freshness(frame: pd.DataFrame, week: Week) -> Freshness:
         week.start.date() + timedelta(days=i)
         for i in range((as_of.date() - week.start.date()).days + 1)
     ]
-    last = last_per_day(watched[watched["observed_at"] <= as_of], "downloads_30d", [])
+    # the week's days and the last day with data before it: all the comparisons need
+    earlier = watched.loc[watched["observed_at"] < week.start, "observed_at"]
+    since = earlier.max().normalize() if not earlier.empty else week.start
+    used = watched[(watched["observed_at"] >= since) & (watched["observed_at"] <= as_of)]
+    last = last_per_day(used, "downloads_30d", [])
     daily = last.pivot(index="model_id", columns="day", values="downloads_30d").astype("float64")
     # each day with data against the one before it with data, all models at once
     values = daily.to_numpy()
@@ -535,7 +539,8 @@ def daily_totals(
     last value that day (an empty frame without data)."""
     at = frame["observed_at"]
     since = until - timedelta(days=days)
-    last = last_per_day(frame[frame["family"].notna() & (at > since) & (at <= until)], metric, by)
+    inside = frame["family"].notna() & (at > since) & (at <= until)
+    last = last_per_day(frame.loc[inside, ["observed_at", "model_id", metric, *by]], metric, by)
     if last.empty:
         return {group: pd.DataFrame() for group in by}
     return {

@@ -189,6 +189,7 @@ backfill_files = Table(
 )
 
 
+READ_CHUNK = 50_000  # rows turned into a frame at a time
 # What `snapshots_frame` returns, in this order.
 FRAME_COLUMNS = ("observed_at", "model_id", "author", "family", "origin", *COUNT_LIMITS,
                     "trending_score", "pipeline_tag", "created_at", "run_id", "run_kind",
@@ -786,10 +787,15 @@ class Store:
         """A query's rows as a frame, named as the query names its columns."""
         import pandas as pd  # imported here: commands that never read frames start faster
 
+        names = [c.name for c in query.selected_columns]
         with self.engine.connect() as conn:
-            # plain tuples: pandas inspects SQLAlchemy rows one attribute lookup at a time
-            rows = [tuple(row) for row in conn.execute(query)]
-        return pd.DataFrame(rows, columns=[c.name for c in query.selected_columns])
+            # Plain tuples (pandas inspects SQLAlchemy rows one attribute lookup at a time), a
+            # chunk at a time: months of rows as tuples took more memory than their frame.
+            parts = [
+                pd.DataFrame([tuple(row) for row in chunk], columns=names)
+                for chunk in conn.execute(query).partitions(READ_CHUNK)
+            ]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=names)
 
     def _read_frame(self, query: Any) -> pd.DataFrame:
         """A snapshot query's rows as a frame: times parsed, counts as nullable integers."""
