@@ -123,15 +123,22 @@ def test_a_real_wait_ends_as_soon_as_stop_is_set(
     fake_hub: FaultyHub, store: Store, small_config: Config
 ) -> None:
     """Real time: the wait is an Event, not time.sleep (the old code slept 61 s here)."""
-    fake_hub.state.faults.append(
-        Fault("author=deepseek-ai", status=503, headers={"Retry-After": "60"})
-    )
+    busy = Fault("author=deepseek-ai", status=503, headers={"Retry-After": "60"})
+    fake_hub.state.faults.append(busy)
     stop = threading.Event()
-    threading.Timer(0.3, stop.set).start()
-    started = time.monotonic()
+    stopped_at: list[float] = []
+
+    def signal_arrives() -> None:  # once the 503 is out, i.e. during (or just before) the wait
+        while busy.hits == 0:
+            time.sleep(0.005)
+        time.sleep(0.05)
+        stopped_at.append(time.monotonic())
+        stop.set()
+
+    threading.Thread(target=signal_arrives, daemon=True).start()
     result = collect(small_config, store, Hub(fake_hub.url, timeout=5), stop=stop)
-    assert time.monotonic() - started < 2
-    assert result.errors[0] == ("author:deepseek-ai", STOPPED)
+    assert time.monotonic() - stopped_at[0] < 1  # not the 61 s asked for
+    assert busy.hits == 1 and result.errors[0] == ("author:deepseek-ai", STOPPED)
 
 
 # --- a whole request bounded ------------------------------------------------------------------
