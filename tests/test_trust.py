@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,22 @@ def _report(tmp_path: Path, week: str, *files: Path, hub_top: int | None = None)
         "summary": json.loads((folder / "summary.json").read_text()),
         "text": (folder / "report.md").read_text(),
         "folder": folder,
+        "db": tmp_path / "trust.db",
     }
+
+
+@pytest.fixture(scope="module")
+def report_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, Any]]:
+    """`_report`, made once per (week, files, hub_top) in this module: the tests only read it."""
+    made: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def get(week: str, *files: Path, hub_top: int | None = None) -> dict[str, Any]:
+        key = (week, files, hub_top)
+        if key not in made:
+            made[key] = _report(tmp_path_factory.mktemp("trust"), week, *files, hub_top=hub_top)
+        return made[key]
+
+    return get
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -51,9 +67,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def test_a_model_that_left_the_list_does_not_count_with_an_old_value(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    report_of: Callable[..., dict[str, Any]],
 ) -> None:
-    report = _report(tmp_path, "2026-W22", TOP30)
+    report = report_of("2026-W22", TOP30)
     summary = report["summary"]
     assert summary["as_of"] == "2026-05-31T21:24:00Z"
     # Qwen3-VL-2B-Instruct was #7 of the Hub on 05-25 with 48.2M and last listed on 05-27
@@ -146,9 +162,9 @@ def test_sources_add_up_and_a_narrow_late_list_does_not_hide_a_broad_one() -> No
 
 
 def test_a_top_30_capture_never_speaks_of_a_top_100(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    report_of: Callable[..., dict[str, Any]],
 ) -> None:
-    report = _report(tmp_path, "2026-W22", TOP30, hub_top=30)
+    report = report_of("2026-W22", TOP30, hub_top=30)
     text = report["text"]
     assert "### All models: the top 30 captured" in text
     assert "| Top 10 | Top 30 | Share of top-30 downloads |" in text
@@ -164,9 +180,9 @@ def test_a_top_30_capture_never_speaks_of_a_top_100(
 
 
 def test_a_mostly_unchanged_day_is_stale_and_the_share_is_shown(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    report_of: Callable[..., dict[str, Any]],
 ) -> None:
-    report = _report(tmp_path, "2026-W33", DAILY)
+    report = report_of("2026-W33", DAILY)
     fresh = report["summary"]["freshness"]
     assert fresh["stale_days"] == ["2026-08-13"]
     config = load_config(CONFIG)
@@ -192,12 +208,12 @@ def test_a_mostly_unchanged_day_is_stale_and_the_share_is_shown(
 
 
 def test_task_tags_are_taken_per_capture_and_the_latest_is_kept(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    report_of: Callable[..., dict[str, Any]],
 ) -> None:
     full = DATA / "hf_top_likes_downloads_2026-08-16_and_22.csv"
-    report = _report(tmp_path, "2026-W34", full, hub_top=300)
+    report = report_of("2026-W34", full, hub_top=300)
     model = "Comfy-Org/Wan_2.2_ComfyUI_Repackaged"  # untagged on 08-16, image-to-video on 08-22
-    store = open_store(f"sqlite:///{tmp_path / 'trust.db'}")
+    store = open_store(f"sqlite:///{report['db']}")
     ranks = store.context_frame(tables.hub_ranks)
     tags = dict(
         zip(
@@ -223,9 +239,9 @@ def test_task_tags_are_taken_per_capture_and_the_latest_is_kept(
 
 
 def test_new_models_are_recent_releases_and_older_ones_only_entered(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    report_of: Callable[..., dict[str, Any]],
 ) -> None:
-    summary = _report(tmp_path, "2026-W34", DAILY)["summary"]
+    summary = report_of("2026-W34", DAILY)["summary"]
     # first listed on 08-22; created 08-07, 08-08 and 08-13 (new) or January/April (older)
     assert [m["model_id"] for m in summary["new_models"]] == [
         "Qwen/Qwen3.8-27B-FP8", "Qwen/Qwen3.8-2.4T-A95B", "MiniMaxAI/MiniMax-Music3",
@@ -302,9 +318,9 @@ def test_spikes_and_dips_are_flagged_with_their_size() -> None:
 
 
 def test_a_family_change_driven_by_one_model_names_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    report_of: Callable[..., dict[str, Any]],
 ) -> None:
-    report = _report(tmp_path, "2026-W34", DAILY)
+    report = report_of("2026-W34", DAILY)
     rows = _rows(DAILY)
 
     def value(model: str, day: str) -> int:
@@ -337,9 +353,9 @@ def _r1_ratio(rows: list[dict[str, str]], day: str) -> float:
 
 
 def test_each_verdict_shows_its_trend_and_the_models_it_counted(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    report_of: Callable[..., dict[str, Any]],
 ) -> None:
-    report = _report(tmp_path, "2026-W34", DAILY)
+    report = report_of("2026-W34", DAILY)
     rows = _rows(DAILY)
     claim = next(c for c in report["summary"]["claims"] if c["id"] == "r1-competes-with-openai")
     # the last capture of each week: Sun 09 Aug, Sun 16 Aug, Sat 22 Aug
@@ -361,11 +377,9 @@ def test_each_verdict_shows_its_trend_and_the_models_it_counted(
     assert '<a id="models-behind-r1-competes-with-openai"></a>' in report["text"]
 
 
-def test_the_first_ten_lines_answer_the_question(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_first_ten_lines_answer_the_question(report_of: Callable[..., dict[str, Any]]) -> None:
     full = DATA / "hf_top_likes_downloads_2026-08-16_and_22.csv"  # the Hub's top 300 each day
-    report = _report(tmp_path, "2026-W34", full, hub_top=300)
+    report = report_of("2026-W34", full, hub_top=300)
     first = "\n".join(report["text"].splitlines()[:10])
     assert "Qwen is #1 of 12 watched families by 30-day downloads" in first
     assert "Qwen's best model, Qwen/Qwen3-0.6B, is #10 by 30-day downloads" in first
