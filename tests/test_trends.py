@@ -101,6 +101,18 @@ def imported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     return config
 
 
+@pytest.fixture(scope="module")
+def trended(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The tracked file imported and `trends` run with its defaults, once for the tests here
+    that only read the result: (the config's path, summary.json)."""
+    folder = tmp_path_factory.mktemp("trended")
+    claims = folder / "claims.yaml"
+    claims.write_text(CLAIMS, encoding="utf-8")
+    config = write_config(folder, FAMILIES, f"reports:\n  claims: {claims}\n")
+    assert main(["--config", str(config), "import", str(TRACKED)]) == 0
+    return config, run_trends(config)
+
+
 def run_trends(config: Path, *extra: str) -> dict:
     assert main(["--config", str(config), "trends", *extra]) == 0
     folder = config.parent / "reports" / "trends"
@@ -117,8 +129,8 @@ def shares(p: dict) -> dict[str, float]:
     return {f["id"]: f["share_downloads_30d"] for f in p["families"]}
 
 
-def test_family_shares_on_chosen_dates_match_hand_computation(imported: Path) -> None:
-    summary = run_trends(imported)
+def test_family_shares_on_chosen_dates_match_hand_computation(trended: tuple[Path, dict]) -> None:
+    summary = trended[1]
     # Sunday 22 March 2026 (2026-W12), the file's rows for the watched models:
     qwen = 767_084 + 20_879_098
     llama = 558_884 + 7_619_708 + 1_021_530
@@ -147,8 +159,8 @@ def test_family_shares_on_chosen_dates_match_hand_computation(imported: Path) ->
         assert shares(week) == {f: round(v / whole, 4) for f, v in families.items()}
 
 
-def test_deepseek_passes_phi_in_the_week_of_6_july(imported: Path) -> None:
-    summary = run_trends(imported)
+def test_deepseek_passes_phi_in_the_week_of_6_july(trended: tuple[Path, dict]) -> None:
+    imported, summary = trended
     # 5 July (W27): DeepSeek 1,060,456 + 571,006 < Phi 874,477 + 1,028,650;
     # 12 July (W28): DeepSeek 1,010,162 + 845,297 > Phi 873,795 + 902,135.
     total_w27 = 631_503 + 12_809_009 + 745_246 + 9_024_304 + 1_125_479 + 43_779 + 247_024
@@ -186,8 +198,10 @@ def test_deepseek_passes_phi_in_the_week_of_6_july(imported: Path) -> None:
     assert "**DeepSeek passed Phi (Microsoft)** in the week of 6 Jul 2026" in report
 
 
-def test_verdicts_at_the_article_date_and_the_weeks_they_changed(imported: Path) -> None:
-    summary = run_trends(imported)
+def test_verdicts_at_the_article_date_and_the_weeks_they_changed(
+    trended: tuple[Path, dict],
+) -> None:
+    summary = trended[1]
     claim = next(c for c in summary["claims"] if c["id"] == "qwen-over-llama")
     totals = family_totals()
 
@@ -221,8 +235,8 @@ def test_verdicts_at_the_article_date_and_the_weeks_they_changed(imported: Path)
     }
 
 
-def test_no_data_at_the_article_date_is_said_plainly(imported: Path) -> None:
-    summary = run_trends(imported)
+def test_no_data_at_the_article_date_is_said_plainly(trended: tuple[Path, dict]) -> None:
+    imported, summary = trended
     claim = next(c for c in summary["claims"] if c["id"] == "qwen-top")
     assert claim["article_date"] == "2025-01"
     assert claim["at_article"] == {"verdict": None, "periods": []}
@@ -412,8 +426,8 @@ def test_backfilled_history_then_live_collects_are_told_apart(
     assert "| 2026-W34 | 2026-08-22 12:40 |" in report
 
 
-def test_published_figures_beside_ours_at_their_date(imported: Path) -> None:
-    summary = run_trends(imported)
+def test_published_figures_beside_ours_at_their_date(trended: tuple[Path, dict]) -> None:
+    summary = trended[1]
     points = {p["published_as"]: p for p in summary["reference_points"]}
     totals = family_totals()
     # ≈17 Mar 2026, "China ahead of the US in monthly downloads": our week of 16 March
@@ -526,9 +540,10 @@ claims:
 """
 
 
-@pytest.fixture
-def pool(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict, str]:
-    """The trend report (summary.json, report.md) over POOL_ROWS."""
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    """The trend report (summary.json, report.md) over POOL_ROWS, made once: tests read it."""
+    tmp_path = tmp_path_factory.mktemp("pool")
     data = tmp_path / "pool.csv"
     data.write_text(POOL_ROWS, encoding="utf-8")
     claims = tmp_path / "claims.yaml"
@@ -536,7 +551,6 @@ def pool(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict, str]
     config = write_config(tmp_path, FAMILIES, f"reports:\n  claims: {claims}\n")
     assert main(["--config", str(config), "import", str(data)]) == 0
     summary = run_trends(config)
-    capsys.readouterr()
     report = (tmp_path / "reports" / "trends" / "report.md").read_text(encoding="utf-8")
     return summary, report
 
