@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -12,12 +15,19 @@ from monitor.cli import main
 from .conftest import REPO
 
 
-def test_demo_writes_a_full_report_marked_as_a_demo(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out_dir = tmp_path / "demo"
-    assert main(["--config", str(REPO / "config.yaml"), "demo", "--out", str(out_dir)]) == 0
-    out, err = capsys.readouterr()
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """One `demo` run shared by the tests that read it (a run takes seconds):
+    (its --out folder, stdout, stderr)."""
+    out_dir = tmp_path_factory.mktemp("shared") / "demo"
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        assert main(["--config", str(REPO / "config.yaml"), "demo", "--out", str(out_dir)]) == 0
+    return out_dir, out.getvalue(), err.getvalue()
+
+
+def test_demo_writes_a_full_report_marked_as_a_demo(demo_run: tuple[Path, str, str]) -> None:
+    out_dir, out, err = demo_run
     assert out.splitlines()[0] == str(out_dir / "2026-W34" / "report.md")
     assert "2026-08-22: ok" in err
     summary = json.loads((out_dir / "2026-W34" / "summary.json").read_text())
@@ -49,14 +59,14 @@ def test_demo_writes_a_full_report_marked_as_a_demo(
 
 
 def test_demo_keeps_its_database_for_the_other_commands(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_run: tuple[Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out_dir = tmp_path / "demo"
+    shared, out, _err = demo_run
+    assert f"  hf-monitor --storage sqlite:///{shared / 'demo.db'} models" in out.splitlines()
+    out_dir = tmp_path / "demo"  # a copy: this test runs the demo again into its folder
+    shutil.copytree(shared, out_dir)
     config = str(REPO / "config.yaml")
-    assert main(["--config", config, "demo", "--out", str(out_dir)]) == 0
-    out = capsys.readouterr().out
     storage = f"sqlite:///{out_dir / 'demo.db'}"
-    assert f"  hf-monitor --storage {storage} models" in out.splitlines()
     assert main(["--config", config, "--storage", storage, "models", "--family", "qwen"]) == 0
     assert "Qwen/Qwen3-0.6B " in capsys.readouterr().out
     # the demo can run again into its own folder; it starts its database afresh
