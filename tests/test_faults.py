@@ -121,34 +121,43 @@ def test_a_short_burst_on_model_info_is_absorbed(
     assert (row.downloads_30d, row.likes) == (r1["downloads"], r1["likes"])
 
 
+def virtual_waits_that_let_real_time_pass(vtime: VirtualTime, seconds: float) -> None:
+    """The Hub's waits on virtual time (recorded, as long as asked), each spending `seconds`
+    of real time: the fake Hub's rate-limit window runs on real time and must roll over."""
+    real_sleep = time.sleep
+
+    def sleep_for_real(wait: float) -> None:
+        vtime.slept.append(wait)
+        vtime.now += wait
+        real_sleep(seconds)
+
+    vtime.sleep = sleep_for_real  # type: ignore[method-assign]
+
+
 def test_pacing_keeps_a_run_inside_the_rate_limit(
-    fake_hub: FaultyHub, store: Store, small_config: Config
+    fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
-    # A window of 4 requests per second; the run needs about 8 (Qwen alone is 4 pages of 20).
-    fake_hub.state.quota, fake_hub.state.window_seconds = 4, 1.0
+    # A window of 4 requests; the run needs about 8 (Qwen alone is 4 pages of 20). The window
+    # is a quarter second of real time; the Hub's waits (whole seconds) are virtual.
+    fake_hub.state.quota, fake_hub.state.window_seconds = 4, 0.25
+    virtual_waits_that_let_real_time_pass(vtime, 0.25)
     hub = Hub(fake_hub.url, timeout=5, page_size=20, reserve=1)
     result = collect(small_config, store, hub, clock=lambda: FIXED)
 
     assert result.status == "ok" and result.requests > 4
     assert fake_hub.state.rate_limited == 0  # never ran into a 429
     assert hub.log.rate_limited == 0 and hub.log.paced_seconds > 0
+    assert hub.log.paced_seconds == sum(vtime.slept)  # every wait was pacing, none a retry
     assert sorted(stored_ids(store)) == sorted(watched_ids(fake_hub))
 
 
 def test_without_pacing_the_same_run_meets_429s_and_still_completes(
     fake_hub: FaultyHub, store: Store, small_config: Config, vtime: VirtualTime
 ) -> None:
-    fake_hub.state.quota, fake_hub.state.window_seconds = 4, 0.5
-    # reserve=-1 turns pacing off; the library then waits out each 429 (t + 1 s, virtual here,
-    # while the fake Hub's half-second window really passes between attempts).
-    real_sleep = time.sleep
-
-    def sleep_for_real(seconds: float) -> None:
-        vtime.slept.append(seconds)
-        vtime.now += seconds
-        real_sleep(0.5)
-
-    vtime.sleep = sleep_for_real  # type: ignore[method-assign]
+    fake_hub.state.quota, fake_hub.state.window_seconds = 4, 0.25
+    # reserve=-1 turns pacing off; the Hub then waits out each 429 (t + 1 s, virtual here,
+    # while the fake Hub's quarter-second window really passes between attempts).
+    virtual_waits_that_let_real_time_pass(vtime, 0.25)
     hub = Hub(fake_hub.url, timeout=5, page_size=20, reserve=-1)
     result = collect(small_config, store, hub, clock=lambda: FIXED)
     assert result.status == "ok"
@@ -190,7 +199,7 @@ def test_a_request_hanging_past_the_timeout_is_retried_and_a_dead_author_is_repo
         Fault("author=openai", kind="hang", seconds=2),
     ]
     started = time.monotonic()
-    result = collect(small_config, store, virtual_hub(fake_hub, vtime, timeout=0.4))
+    result = collect(small_config, store, virtual_hub(fake_hub, vtime, timeout=0.25))
     elapsed = time.monotonic() - started
 
     assert result.status == "partial"
@@ -198,7 +207,7 @@ def test_a_request_hanging_past_the_timeout_is_retried_and_a_dead_author_is_repo
         ("author:openai", "timed out (no answer within the timeout, after retries)"),
     )
     assert vtime.slept == [1.0, 1.0, 2.0, 4.0, 8.0, 8.0]  # deepseek once; openai 5 times
-    assert elapsed < 6  # 7 timeouts of 0.4 s, not 7 hangs of 2 s
+    assert elapsed < 6  # 7 timeouts of 0.25 s, not 7 hangs of 2 s
     families = set(store.snapshots_frame().family)
     assert families == {"qwen", "deepseek", "gemma"}
 
