@@ -467,6 +467,7 @@ def test_status_and_export_tell_backfilled_rows_apart(
 # --- killed half-way --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_kill_9_leaves_whole_months_and_the_next_run_finishes(
     hub: FakeHub, config_path: Path, tmp_path: Path
 ) -> None:
@@ -500,6 +501,7 @@ def test_kill_9_leaves_whole_months_and_the_next_run_finishes(
     assert store.count(tables.backfill_files) == 7
 
 
+@pytest.mark.slow
 def test_sigterm_stops_with_one_line_and_the_run_marked_failed(
     hub: FakeHub, config_path: Path
 ) -> None:

@@ -26,6 +26,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     return out_dir, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.slow
 def test_demo_writes_a_full_report_marked_as_a_demo(demo_run: tuple[Path, str, str]) -> None:
     out_dir, out, err = demo_run
     assert out.splitlines()[0] == str(out_dir / "2026-W34" / "report.md")
@@ -58,6 +59,7 @@ def test_demo_writes_a_full_report_marked_as_a_demo(demo_run: tuple[Path, str, s
     assert "Source: Hugging Face Hub API" not in markdown
 
 
+@pytest.mark.slow
 def test_demo_keeps_its_database_for_the_other_commands(
     demo_run: tuple[Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

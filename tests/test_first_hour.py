@@ -107,6 +107,7 @@ def test_packaged_defaults_are_the_repositorys_own_files() -> None:
     assert packaged.read_bytes() == (REPO / "seeds" / "claims.yaml").read_bytes()
 
 
+@pytest.mark.slow
 def test_init_then_demo_in_an_empty_folder(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -52,6 +52,7 @@ def check_store_consistent(db: Path) -> tuple[int, int]:
     return done, killed
 
 
+@pytest.mark.slow
 def test_kill_9_at_any_moment_leaves_a_consistent_store(
     fake_hub: FaultyHub,
     tmp_path: Path,

@@ -91,8 +91,13 @@ def _wait_for(predicate, seconds: float = 20) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_second_collect_exits_at_once_while_one_is_running(
-    fake_hub: FaultyHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, storage_url: str
+    fake_hub: FaultyHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    storage_url: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
     config = write_config(tmp_path, SMALL_FAMILIES, storage=storage_url)
@@ -104,11 +109,12 @@ def test_second_collect_exits_at_once_while_one_is_running(
     # The first run holds the lock from before its first request until after its last.
     _wait_for(lambda: any("author=Qwen" in p for p in fake_hub.state.requests))
     started = time.monotonic()
-    second = subprocess.run(_cli(config, "collect"), capture_output=True, text=True, check=False)
+    second = main(["--config", str(config), "collect"])  # here: the first is another process
+    _out, err = capsys.readouterr()
     assert time.monotonic() - started < 10  # did not wait for the first
-    assert second.returncode == 75
-    assert f"another run is busy with this database (pid {first.pid} since" in second.stderr
-    assert second.stderr.count("\n") == 1
+    assert second == 75
+    assert f"another run is busy with this database (pid {first.pid} since" in err
+    assert err.count("\n") == 1
     held.release.set()  # the first run's answer comes now
     out, _err = first.communicate(timeout=60)
     assert first.returncode == 0 and out.startswith("run 1: ok")
@@ -116,8 +122,8 @@ def test_second_collect_exits_at_once_while_one_is_running(
     assert [r.status for r in store.recent_runs()] == ["ok"]  # one run, nothing written twice
     if storage_url.startswith("sqlite"):
         assert (tmp_path / "data" / "monitor.db.lock").read_text() == ""  # released
-    third = subprocess.run(_cli(config, "status"), capture_output=True, text=True, check=False)
-    assert third.returncode == 0 and " ok " in third.stdout  # the lock is free again
+    assert main(["--config", str(config), "status"]) == 0
+    assert " ok " in capsys.readouterr().out  # the lock is free again
 
 
 def _start_collect(config: Path) -> subprocess.Popen[str]:
@@ -126,6 +132,7 @@ def _start_collect(config: Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_request_stops_at_once_and_keeps_what_was_fetched(
     fake_hub: FaultyHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -153,6 +160,7 @@ def test_sigterm_during_a_request_stops_at_once_and_keeps_what_was_fetched(
     assert not any("author=google" in p for p in fake_hub.state.requests)
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_long_backoff_stops_without_another_attempt(
     fake_hub: FaultyHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -212,6 +220,7 @@ def test_status_flags_interrupted_runs_gaps_and_next_times(
     assert store.count(tables.runs) == 1
 
 
+@pytest.mark.slow
 def test_schedule_exits_0_on_sigterm(tmp_path: Path) -> None:
     claims = f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"  # checked at start-up
     config = write_config(tmp_path, SMALL_FAMILIES, claims)
@@ -249,6 +258,7 @@ sys.exit(run_scheduler(scheduler))
 """
 
 
+@pytest.mark.slow
 def test_the_daemon_stops_within_seconds_of_sigterm_mid_collect(
     fake_hub: FaultyHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
