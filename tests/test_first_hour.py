@@ -108,40 +108,48 @@ def test_packaged_defaults_are_the_repositorys_own_files() -> None:
 
 
 @pytest.mark.slow
-def test_init_then_demo_in_an_empty_folder(tmp_path: Path) -> None:
+def test_init_then_demo_in_an_empty_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
+    monkeypatch.chdir(empty)
+
+    def cli(*args: str) -> tuple[int, str, str]:  # in-process; the console script is run below
+        code = main(list(args))
+        return code, *capsys.readouterr()
+
     # the demo needs no config: it uses the packaged defaults
-    demo = run_script(empty, "demo")
-    assert demo.returncode == 0, demo.stderr
-    assert demo.stdout.splitlines()[0] == str(empty / "hf-monitor-demo" / "2026-W34" / "report.md")
-    assert "  hf-monitor init ." in demo.stdout
+    code, out, err = cli("demo")
+    assert code == 0, err
+    assert out.splitlines()[0] == str(empty / "hf-monitor-demo" / "2026-W34" / "report.md")
+    assert "  hf-monitor init ." in out
     # nothing else appears here, and nothing next to the packaged files
     assert sorted(p.name for p in empty.iterdir()) == ["hf-monitor-demo"]
     assert not (PACKAGED_DEFAULTS / "data").exists()
 
-    done = run_script(empty, "init", ".")
+    done = run_script(empty, "init", ".")  # the installed command, outside the repository
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[:2] == ["wrote config.yaml", "wrote seeds/claims.yaml"]
     assert (empty / "config.yaml").read_text().startswith("# hf-popularity-monitor")
     assert load_config(empty / "config.yaml").claims_path() == empty / "seeds" / "claims.yaml"
     # with a config of its own, the printed next command works
     storage = f"sqlite:///{empty / 'hf-monitor-demo' / 'demo.db'}"
-    models = run_script(empty, "--storage", storage, "models", "--family", "deepseek")
-    assert models.returncode == 0 and "deepseek-ai/DeepSeek-R1 " in models.stdout
+    code, out, _err = cli("--storage", storage, "models", "--family", "deepseek")
+    assert code == 0 and "deepseek-ai/DeepSeek-R1 " in out
 
-    again = run_script(empty, "init")
-    assert again.returncode == 2
-    assert again.stderr == (
+    code, _out, err = cli("init")
+    assert code == 2
+    assert err == (
         "hf-monitor: error: config.yaml and seeds/claims.yaml already exist; nothing written\n"
     )
     (empty / "config.yaml").unlink()  # one of the two present is enough to refuse
-    assert run_script(empty, "init").returncode == 2
+    assert cli("init")[0] == 2
     assert not (empty / "config.yaml").exists()
 
-    elsewhere = run_script(empty, "init", "sub/dir")
-    assert elsewhere.returncode == 0
-    assert "Next: cd sub/dir && hf-monitor collect" in elsewhere.stdout
+    code, out, _err = cli("init", "sub/dir")
+    assert code == 0
+    assert "Next: cd sub/dir && hf-monitor collect" in out
     assert (empty / "sub" / "dir" / "seeds" / "claims.yaml").is_file()
 
 
