@@ -114,9 +114,10 @@ records = st.fixed_dictionaries({"id": model_ids}, optional=dict.fromkeys(FIELDS
 @settings(max_examples=150, deadline=None)
 @given(listing=st.lists(st.one_of(records, anything), max_size=12))
 def test_random_hub_records_are_parsed_and_stored_or_skipped_never_a_crash(
-    listing: list[object],
+    tmp_path_factory: pytest.TempPathFactory, listing: list[object]
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder:
+    # a fresh database per example, under the test run's scratch folder (tmpfs when there is one)
+    with tempfile.TemporaryDirectory(dir=tmp_path_factory.getbasetemp()) as folder:
         config = load_config(write_config(Path(folder), SMALL_FAMILIES))
         store = open_store(config.storage_url())
         family = config.families[0]
