@@ -14,15 +14,16 @@ from monitor.store import open_store
 from .conftest import DATA, REPO, SMALL_FAMILIES, write_config
 
 
-@pytest.fixture
-def two_weeks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict:
-    """tests/data/two_weeks.csv imported, the W34 report written; returns summary.json."""
+@pytest.fixture(scope="module")
+def two_weeks(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """tests/data/two_weeks.csv imported, the W34 report written; returns summary.json.
+    Made once for the module: the tests only read it."""
+    tmp_path = tmp_path_factory.mktemp("two_weeks")
     config = write_config(
         tmp_path, SMALL_FAMILIES, f"reports:\n  claims: {REPO / 'seeds' / 'claims.yaml'}\n"
     )
     assert main(["--config", str(config), "import", str(DATA / "two_weeks.csv")]) == 0
     assert main(["--config", str(config), "report", "--week", "2026-W34"]) == 0
-    capsys.readouterr()
     folder = tmp_path / "reports" / "2026-W34"
     return {
         "folder": folder,
