@@ -225,18 +225,22 @@ def test_parquet_export_keeps_times_as_utc_timestamps(imported: Path, tmp_path: 
     assert frame["observed_at"].min() == expected
 
 
-def test_fake_hub_on_a_busy_port_says_so_in_one_line() -> None:
+def test_fake_hub_on_a_busy_port_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from monitor import fakehub
+
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "monitor.fakehub", "--port", str(port)],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-    assert done.returncode == 2
-    assert done.stderr.startswith(f"python -m monitor.fakehub: cannot listen on 127.0.0.1:{port}: ")
-    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+        monkeypatch.setattr(sys, "argv", ["fakehub", "--port", str(port)])
+        with pytest.raises(SystemExit) as exited:  # in-process: `python -m` runs this main
+            fakehub.main()
+    stderr = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert stderr.startswith(f"python -m monitor.fakehub: cannot listen on 127.0.0.1:{port}: ")
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
 
 
 def test_example_script_outside_the_shared_layout_says_what_is_missing(tmp_path: Path) -> None:
