@@ -330,7 +330,10 @@ class FakeHub:
         handler = type("BoundHandler", (self.handler_type,), {"state": self.state})
         self._server = _QuietServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # `stop` waits for the serving loop's next poll: 0.5 s by default, for every fake Hub.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     @property
     def url(self) -> str:
