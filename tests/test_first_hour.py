@@ -228,15 +228,15 @@ def test_parquet_export_keeps_times_as_utc_timestamps(imported: Path, tmp_path: 
 def test_fake_hub_on_a_busy_port_says_so_in_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from monitor import fakehub
+    from monitor.fakehub.__main__ import main as serve
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         monkeypatch.setattr(sys, "argv", ["fakehub", "--port", str(port)])
-        with pytest.raises(SystemExit) as exited:  # in-process: `python -m` runs this main
-            fakehub.main()
+        with pytest.raises(SystemExit) as exited:  # in-process: what `python -m` runs
+            serve()
     stderr = capsys.readouterr().err
     assert exited.value.code == 2
     assert stderr.startswith(f"python -m monitor.fakehub: cannot listen on 127.0.0.1:{port}: ")
