@@ -22,17 +22,10 @@ from typing import Annotated, Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .analysis import METRICS, WeekData, main_driver
-from .config import Config, Family, describe_validation_error
+from .config import Config, Family, Strict, describe_validation_error
 from .context import HubContext
 from .errors import ConfigError
 
@@ -44,11 +37,7 @@ METRIC_LABELS = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Group(_Strict):
+class Group(Strict):
     label: str
     families: tuple[str, ...] = ()
     origins: tuple[str, ...] = ()
@@ -68,7 +57,7 @@ class Group(_Strict):
         return latest["model_id"].map(lambda m: any(fnmatchcase(m, g) for g in self.models))
 
 
-class Source(_Strict):
+class Source(Strict):
     outlet: str
     date: str  # YYYY-MM or YYYY-MM-DD: the trend report judges the claim at that date
     language: str
@@ -95,7 +84,7 @@ class Source(_Strict):
         return value
 
 
-class Claim(_Strict):
+class Claim(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     statement: str
     kind: Literal["rank", "ratio"]
@@ -117,7 +106,7 @@ class Claim(_Strict):
         return self
 
 
-class ClaimsFile(_Strict):
+class ClaimsFile(Strict):
     claims: tuple[Claim, ...]
 
 

@@ -36,7 +36,9 @@ _GLOB_RE = re.compile(r"^(?:[\w.\-*?]|\[!?[\w.\-]+\])+$")
 _AUTHOR_RE = re.compile(r"^[\w.\-]{1,96}$")
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """Frozen, and an unknown key is an error that names it (config and claims files alike)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -49,7 +51,7 @@ def _check_glob(value: str) -> str:
 Glob = Annotated[str, Field(min_length=1)]
 
 
-class AuthorSelector(_Strict):
+class AuthorSelector(Strict):
     """All models of one Hub author, optionally narrowed by globs on the model name."""
 
     name: str
@@ -97,7 +99,7 @@ def _author_selector(value: Any) -> Any:
     return {"name": value} if isinstance(value, str) else value
 
 
-class Family(_Strict):
+class Family(Strict):
     """A model family: one lab's line of models, with where they come from."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
@@ -167,7 +169,7 @@ def _check_model_id(value: str) -> None:
         raise ValueError(f"model id {value!r} must be 'author/name'")
 
 
-class HubSettings(_Strict):
+class HubSettings(Strict):
     endpoint: str = PUBLIC_HUB
     timeout: Annotated[float, Field(gt=0, le=600, description="seconds per HTTP request")] = 20.0
     page_size: Annotated[int, Field(ge=1, le=1000)] = 1000
@@ -181,7 +183,7 @@ class HubSettings(_Strict):
         return value.rstrip("/")
 
 
-class StorageSettings(_Strict):
+class StorageSettings(Strict):
     url: str = "sqlite:///data/monitor.db"
 
     @field_validator("url")
@@ -192,12 +194,12 @@ class StorageSettings(_Strict):
         return value
 
 
-class ReportSettings(_Strict):
+class ReportSettings(Strict):
     dir: str = "reports"
     claims: str = DEFAULT_CLAIMS
 
 
-class ScheduleSettings(_Strict):
+class ScheduleSettings(Strict):
     timezone: str = "UTC"
     # The Hub refreshes its counters around midnight UTC; collect well after that.
     collect: str = "30 3 * * *"
@@ -219,7 +221,7 @@ class ScheduleSettings(_Strict):
         return value
 
 
-class ContextSettings(_Strict):
+class ContextSettings(Strict):
     """Hub-wide context: global ranks, derivative counts, third-party (ecosystem) downloads."""
 
     enabled: bool = True
@@ -237,7 +239,7 @@ class ContextSettings(_Strict):
         return values
 
 
-class Settings(_Strict):
+class Settings(Strict):
     hub: HubSettings = HubSettings()
     storage: StorageSettings = StorageSettings()
     reports: ReportSettings = ReportSettings()
