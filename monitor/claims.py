@@ -28,6 +28,7 @@ from .analysis import METRICS, WeekData, main_driver
 from .config import Config, Family, Strict, describe_validation_error
 from .context import HubContext
 from .errors import ConfigError
+from .formatting import missing
 
 Metric = Literal["downloads_30d", "likes", "downloads_all_time"]
 METRIC_LABELS = {
@@ -266,7 +267,7 @@ def _hub_rank(claim: Claim, name: str, scope: str, standing: pd.DataFrame, n: in
     where = "the whole Hub" if scope == "all" else f"{scope} models on the Hub"
     label = "whole Hub" if scope == "all" else f"Hub, {scope}"
     row = standing.loc[family] if family in standing.index else None
-    if row is None or row["best_rank"] is None or pd.isna(row["best_rank"]):
+    if row is None or missing(row["best_rank"]):
         if n < claim.hub_best_rank:
             text = (
                 f"no {name} model among the {n:,} captured ranks of {where}; fewer ranks than "

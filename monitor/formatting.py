@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 
@@ -22,3 +23,10 @@ def short_label(label: str) -> str:
 def when(moment: datetime) -> str:
     """The one time format of every report, chart and index: 2026-08-22 01:15 UTC."""
     return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def missing(value: object) -> bool:
+    """None, NaN or pandas' NA: a figure the data does not have (shown as "–", stored as null)."""
+    import pandas as pd  # every caller already holds pandas values; --help never comes here
+
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))

@@ -6,7 +6,6 @@ inject HTML into the report.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -17,7 +16,7 @@ import pandas as pd
 from .analysis import MOVER_FLOOR, NEW_DAYS, STALE_MIN_MODELS
 from .claims import METRIC_LABELS, Outcome, Verdict
 from .config import Config
-from .formatting import human, short_label, when
+from .formatting import human, missing, short_label, when
 from .report import CHART_FILES, VERDICT_MARK, Report, _by_downloads
 
 WEEKLY_COLUMN = "downloads this week"  # left out of tables when the data has no all-time counts
@@ -30,23 +29,19 @@ def escape(text: object) -> str:
     return _SPECIAL.sub(r"\\\1", flat)
 
 
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def num(value: Any) -> str:
-    return "–" if _missing(value) else human(float(value))
+    return "–" if missing(value) else human(float(value))
 
 
 def pct(value: Any, signed: bool = False) -> str:
-    if _missing(value):
+    if missing(value):
         return "–"
     text = f"{float(value) * 100:+.1f} %" if signed else f"{float(value) * 100:.1f} %"
     return text.replace("-", "−")
 
 
 def signed(value: Any) -> str:
-    if _missing(value):
+    if missing(value):
         return "–"
     v = float(value)
     return ("+" if v > 0 else "−" if v < 0 else "") + human(abs(v))
@@ -216,7 +211,7 @@ def _hub_answer(report: Report, v: Verdict) -> str:
     name = escape(short_label(report.labels.get(family, family)))
     standing, n = context.ranks["all"], context.top_n["all"]
     row = standing.loc[family] if family in standing.index else None
-    if row is None or _missing(row["best_rank"]):
+    if row is None or missing(row["best_rank"]):
         text = f"On the whole Hub, no {name} model is among the {n:,} most downloaded captured."
     else:
         within = min(100, n)
@@ -383,7 +378,7 @@ def _families(report: Report, config: Config) -> str:
     for family_id, r in frame.iterrows():
         family = labels[str(family_id)]
         week = num(r["downloads_week"])
-        if not _missing(r["downloads_week"]) and r["week_models"] < r["models"]:
+        if not missing(r["downloads_week"]) and r["week_models"] < r["models"]:
             week += f" ({int(r['week_models'])} of {int(r['models'])})"
         rows.append(
             [
@@ -483,7 +478,7 @@ def _hub_wide(report: Report) -> str:
             if not row["top_n"]:
                 continue
             before = row["best_rank_prev"]
-            moved = "–" if _missing(before) else _rank_move(int(before), int(row["best_rank"]))
+            moved = "–" if missing(before) else _rank_move(int(before), int(row["best_rank"]))
             counts = [str(int(row[f"top{c}"])) for c in cutoffs] + [str(int(row["top_n"]))]
             rows.append(
                 [
@@ -774,7 +769,7 @@ def _appendix(report: Report) -> str:
             body = [
                 [
                     escape(r.model_id),
-                    "–" if _missing(getattr(r, metric)) else f"{int(getattr(r, metric)):,}",
+                    "–" if missing(getattr(r, metric)) else f"{int(getattr(r, metric)):,}",
                 ]
                 for r in rows.head(APPENDIX_ROWS).itertuples()
             ]

@@ -8,7 +8,6 @@ and the method, so a reader gets the answer in the first screen and the fine pri
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -43,7 +42,7 @@ from .config import Config
 from .context import ContextFrames, HubContext, fetch_context, hub_context
 from .errors import NoDataError, OutputError, UsageError
 from .files import publish, staging, write_file
-from .formatting import short_label, when
+from .formatting import missing, short_label, when
 from .limits import EARLIEST_OBSERVATION, latest_allowed
 from .provenance import HUB, Provenance, data_provenance
 from .store import Store
@@ -406,7 +405,7 @@ def context_summary(context: HubContext) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     """A JSON-ready scalar: ints stay ints, fractions are rounded, missing is None."""
-    if _missing(value):
+    if missing(value):
         return None
     if isinstance(value, bool | str):
         return value
@@ -427,16 +426,12 @@ def _group_fields(row: pd.Series) -> dict[str, Any]:
     }
 
 
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def _int(value: Any) -> int | None:
-    return None if _missing(value) else int(value)
+    return None if missing(value) else int(value)
 
 
 def _round(value: Any, digits: int = 4) -> float | None:
-    return None if _missing(value) else round(float(value), digits)
+    return None if missing(value) else round(float(value), digits)
 
 
 def _iso(moment: datetime) -> str:

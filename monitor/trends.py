@@ -27,6 +27,7 @@ import pandas as pd
 from .analysis import Week, WeekData, freshness, parse_week, week_data, week_of
 from .claims import Claim, Outcome, evaluate
 from .errors import ConfigError
+from .formatting import missing
 
 Every = Literal["week", "month"]
 RANK_TOP = 3  # overtakings are listed among the leading groups only; below, it is noise
@@ -136,7 +137,7 @@ class PeriodResult:
         if not self.has_shares or group not in table.index:
             return None
         value = table.at[group, "share_downloads_30d"]
-        return None if value is None or pd.isna(value) else float(value)
+        return None if missing(value) else float(value)
 
 
 def group_shares(latest: pd.DataFrame, by: str) -> pd.DataFrame:
