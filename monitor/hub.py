@@ -68,11 +68,8 @@ EXPAND = (
     "likes",
     "trendingScore",
     "createdAt",
-    "lastModified",
     "pipeline_tag",
     "library_name",
-    "tags",
-    "gated",
 )
 # What a Hub-wide rank needs.
 RANK_EXPAND = ("downloads", "likes", "pipeline_tag", "library_name")
@@ -99,11 +96,8 @@ class HubModel:
     likes: int | None
     trending_score: float | None
     created_at: datetime | None = None
-    last_modified: datetime | None = None
     pipeline_tag: str | None = None
     library_name: str | None = None
-    tags: tuple[str, ...] = ()
-    gated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -548,8 +542,6 @@ def parse_model(item: object) -> HubModel | None:
     if not isinstance(model_id, str) or not _usable_id(model_id.strip()):
         return None
     model_id = model_id.strip()
-    tags = item.get("tags")
-    gated = item.get("gated")
     return HubModel(
         model_id=model_id,
         author=model_id.partition("/")[0],  # the Hub's `author` is always this prefix
@@ -558,11 +550,8 @@ def parse_model(item: object) -> HubModel | None:
         likes=_count(item.get("likes"), below=2**31),  # an INTEGER column
         trending_score=_score(item.get("trendingScore")),
         created_at=_timestamp(item.get("createdAt")),
-        last_modified=_timestamp(item.get("lastModified")),
         pipeline_tag=_short_text(item.get("pipeline_tag")),
         library_name=_short_text(item.get("library_name")),
-        tags=tuple(str(t) for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
-        gated=gated if isinstance(gated, str) else None,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -63,6 +64,14 @@ def test_collect_stores_every_watched_model_with_exact_counts(
     # one listing request per author, nothing per model
     assert result.requests == 4
     assert all("expand=downloadsAllTime" in p for p in fake_hub.state.requests)
+    # only fields something reads: no tags, gating or last-modified time (nothing stores them)
+    asked = {
+        field for p in fake_hub.state.requests for field in parse_qs(urlsplit(p).query)["expand"]
+    }
+    assert asked == {
+        "downloads", "downloadsAllTime", "likes", "trendingScore", "createdAt", "pipeline_tag",
+        "library_name",
+    }  # fmt: skip
 
 
 def test_pagination_request_count_is_pages_plus_uncovered_ids(
