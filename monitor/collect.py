@@ -149,16 +149,6 @@ def fetch_watchlist(
     """Author listings first (one paginated listing per author), then uncovered explicit ids."""
     out = Fetched()
     say = progress or (lambda _line: None)
-
-    def stopping(selector: str) -> bool:
-        return _stopping(selector, hub, out)
-
-    def failed(selector: str, exc: Exception) -> None:
-        out.errors.append((selector, describe_hub_error(exc)))
-        log.info("%s failed: %s", selector, describe_hub_error(exc))
-        if hub.log.answers == 0 and hub.log.unreachable is not None:
-            out.unreachable = describe_unreachable(hub.endpoint, hub.log.unreachable, hub.requests)
-
     listed: set[tuple[str, str | None]] = set()
     for family in config.families:
         for selector in family.authors:
@@ -166,14 +156,14 @@ def fetch_watchlist(
             if key in listed:
                 continue
             listed.add(key)
-            if stopping(f"author:{selector.name}"):
+            if _stopping(f"author:{selector.name}", hub, out):
                 continue
             before = hub.requests
             try:
                 batch, unusable = hub.fetch_author_models(selector.name, search=key[1])
             except Exception as exc:  # one author's failure must not cost the others
-                failed(f"author:{selector.name}", exc)
-                say(f"{selector.name}: failed ({describe_hub_error(exc)})")
+                reason = _record_failure(f"author:{selector.name}", exc, hub, out)
+                say(f"{selector.name}: failed ({reason})")
                 continue
             if unusable:
                 out.errors.append(
@@ -196,17 +186,28 @@ def fetch_watchlist(
     covered = {model_id.lower() for model_id in out.models}
     for family in config.families:
         for model_id in family.models:
-            if model_id.lower() in covered or stopping(f"model:{model_id}"):
+            if model_id.lower() in covered or _stopping(f"model:{model_id}", hub, out):
                 continue
             try:
                 model = hub.fetch_model(model_id)
             except Exception as exc:
-                failed(f"model:{model_id}", exc)
+                _record_failure(f"model:{model_id}", exc, hub, out)
                 continue
             # A renamed model comes back under its new id; it stays in the family that asked.
             out.models.setdefault(model.model_id, (model, family, clock()))
             covered.add(model.model_id.lower())
     return out
+
+
+def _record_failure(selector: str, exc: Exception, hub: Hub, out: Fetched) -> str:
+    """Record why a selector failed and return it; a first failure without a single answer
+    from the endpoint marks the Hub unreachable, so the remaining selectors are not tried."""
+    reason = describe_hub_error(exc)
+    out.errors.append((selector, reason))
+    log.info("%s failed: %s", selector, reason)
+    if hub.log.answers == 0 and hub.log.unreachable is not None:
+        out.unreachable = describe_unreachable(hub.endpoint, hub.log.unreachable, hub.requests)
+    return reason
 
 
 def _stopping(selector: str, hub: Hub, out: Fetched) -> bool:
@@ -250,8 +251,7 @@ def fetch_context(
         try:
             return call()
         except Exception as exc:  # one failure must not cost the rest
-            fetched.errors.append((selector, describe_hub_error(exc)))
-            log.info("%s failed: %s", selector, describe_hub_error(exc))
+            _record_failure(selector, exc, hub, fetched)
             return None
 
     for scope, tag in [("all", None), *((p, p) for p in settings.pipelines)]:
