@@ -600,14 +600,16 @@ def _existing_store(config: Config) -> Store:
 
 def _database_exists(url: str) -> bool:
     """An SQLite file that exists, or a server database that has our migrations table."""
-    if url.startswith("sqlite"):
-        rest = url.partition(":///")[2]
-        return not rest or rest == ":memory:" or Path(rest).is_file()
     from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
+    from .dbtext import database_file
     from .store import build_engine
+
+    database = database_file(url)
+    if database is not None:
+        return database.is_file()
 
     engine = build_engine(url, poolclass=NullPool)  # a bad driver or URL: one line, exit 2
     try:

@@ -22,6 +22,7 @@ from huggingface_hub.utils import HFValidationError, validate_repo_id
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .crontab import crontab_trigger
+from .dbtext import database_file, parse_url
 from .errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "config.yaml"
@@ -188,8 +189,8 @@ class StorageSettings(Strict):
 
     @field_validator("url")
     @classmethod
-    def _known_scheme(cls, value: str) -> str:
-        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+    def _known_database(cls, value: str) -> str:
+        if parse_url(value).get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError("url must start with sqlite:/// or postgresql://")
         return value
 
@@ -340,13 +341,11 @@ class Config:
     def storage_url(self) -> str:
         """The storage URL with a relative SQLite path resolved against the config folder."""
         url = self.settings.storage.url
-        prefix, sep, rest = url.partition(":///")
-        if prefix.startswith("sqlite") and sep and rest and rest != ":memory:":
-            path = Path(rest)
-            if not path.is_absolute():
-                path = self.base_dir / path
-            return f"{prefix}:///{path}"
-        return url
+        database = database_file(url)
+        if database is None or database.is_absolute():
+            return url
+        resolved = parse_url(url).set(database=str(self.base_dir / database))
+        return resolved.render_as_string(hide_password=False)
 
     def reports_dir(self) -> Path:
         return self._relative(self.settings.reports.dir)

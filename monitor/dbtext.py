@@ -8,8 +8,13 @@ write says "the disk is full", not the SQL statement with its parameters.
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 
 def check_url(url: str) -> None:
@@ -32,11 +37,38 @@ def check_url(url: str) -> None:
         )
 
 
-def display_url(url: str) -> str:
-    """The URL without a password, for messages."""
-    if url.startswith("sqlite"):
-        return url.partition(":///")[2] or url
-    return hide_credentials(url)
+URL_FORMS = "sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB"
+
+
+def parse_url(url: str | URL) -> URL:
+    """The storage URL as SQLAlchemy reads it; `postgresql://` means psycopg 3, not psycopg2."""
+    from sqlalchemy.engine import make_url  # the CLI imports this module before any command
+    from sqlalchemy.exc import ArgumentError
+
+    check_url(str(url))
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise StoreError(
+            f"{hide_credentials(str(url))}: not a database URL (use {URL_FORMS})"
+        ) from None
+    return (
+        parsed.set(drivername="postgresql+psycopg") if parsed.drivername == "postgresql" else parsed
+    )
+
+
+def database_file(url: str | URL) -> Path | None:
+    """The file a SQLite URL names; None for a server or an in-memory database."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def display_url(url: str | URL) -> str:
+    """The URL for messages: a SQLite database as its file, a server's without its password."""
+    database = database_file(url)
+    return str(database) if database is not None else hide_credentials(str(url))
 
 
 _SECRET_PARAM = re.compile(r"(?i)\b(password|passwd|pwd|token)=[^&\s]*")

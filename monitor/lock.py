@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
+from .dbtext import database_file, display_url, first_line, parse_url
 from .errors import MonitorError, StoreError
 
 LOCK_NAME = "hf-monitor writer"
@@ -39,16 +40,14 @@ class BusyError(MonitorError):
 
 def lock_path_for(storage_url: str) -> Path | None:
     """`<db file>.lock` for a SQLite file; None for servers (PostgreSQL locks in the database)."""
-    prefix, sep, rest = storage_url.partition(":///")
-    if not prefix.startswith("sqlite") or not sep or not rest or rest == ":memory:":
-        return None
-    return Path(rest + ".lock")
+    database = database_file(storage_url)
+    return None if database is None else Path(f"{database}.lock")
 
 
 @contextmanager
 def writer_lock(storage_url: str, what: str = "collect") -> Iterator[None]:
     """Hold the database's writer lock for the block, or raise BusyError at once."""
-    if storage_url.startswith("postgresql"):
+    if parse_url(storage_url).get_backend_name() == "postgresql":
         with _advisory(storage_url, what):
             yield
         return
@@ -58,7 +57,7 @@ def writer_lock(storage_url: str, what: str = "collect") -> Iterator[None]:
 
 def writer_busy(storage_url: str) -> bool:
     """True while some process holds the database's writer lock."""
-    if storage_url.startswith("postgresql"):
+    if parse_url(storage_url).get_backend_name() == "postgresql":
         with _connect(storage_url, "hf-monitor status") as conn:
             free = conn.execute(text(f"SELECT pg_try_advisory_lock({_KEY})")).scalar_one()
             if free:
@@ -95,7 +94,6 @@ def _advisory(storage_url: str, what: str) -> Iterator[None]:
 
 @contextmanager
 def _connect(storage_url: str, application_name: str) -> Iterator[Connection]:
-    from .dbtext import display_url, first_line
     from .store import build_engine
 
     engine = build_engine(

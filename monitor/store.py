@@ -41,7 +41,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from .dbtext import check_url, describe_db_error, display_url, first_line, hide_credentials
+from .dbtext import (
+    URL_FORMS,
+    database_file,
+    describe_db_error,
+    display_url,
+    first_line,
+    hide_credentials,
+    parse_url,
+)
 from .errors import StoreError, StoreWriteError
 from .limits import COUNT_LIMITS, MAX_SCORE, READABLE_UNTIL
 
@@ -347,7 +355,7 @@ class Store:
             )
 
     def _where(self) -> str:
-        return display_url(self.engine.url.render_as_string(hide_password=False))
+        return display_url(self.engine.url)
 
     # --- runs -----------------------------------------------------------------------------
 
@@ -956,18 +964,11 @@ def utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def driver_url(url: str) -> str:
-    """`postgresql://…` means psycopg 3 (SQLAlchemy would otherwise look for psycopg2)."""
-    if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return url
-
-
 def open_store(url: str) -> Store:
     """Open (creating if needed) and migrate the database at `url`."""
-    is_sqlite = url.startswith("sqlite")
+    is_sqlite = parse_url(url).get_backend_name() == "sqlite"
     if is_sqlite:
-        _prepare_sqlite_path(url)
+        _prepare_sqlite_path(database_file(url))
     # A CLI run or a daemon job makes a handful of queries: a pool would only keep
     # PostgreSQL connections idle between runs.
     engine = build_engine(url, **({} if is_sqlite else {"poolclass": NullPool}))
@@ -984,20 +985,18 @@ def open_store(url: str) -> Store:
 
 def build_engine(url: str, **options: Any) -> Engine:
     """An engine for `url`, or a StoreError that says what is wrong with the URL or driver."""
-    check_url(url)
+    parsed = parse_url(url)
     try:
-        return create_engine(driver_url(url), future=True, **options)
+        return create_engine(parsed, **options)
     except ImportError:
-        if url.startswith("postgresql"):
+        if parsed.get_backend_name() == "postgresql":
             raise StoreError(
                 "PostgreSQL needs psycopg: pip install 'hf-popularity-monitor[postgresql]'"
             ) from None
         raise StoreError(f"{display_url(url)}: the database driver is not installed") from None
     except ArgumentError:
-        driver = url.partition("://")[0]
         raise StoreError(
-            f"{display_url(url)}: unknown database driver {driver!r} "
-            "(use sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB)"
+            f"{display_url(url)}: unknown database driver {parsed.drivername!r} (use {URL_FORMS})"
         ) from None
 
 
@@ -1007,14 +1006,14 @@ def migrate(engine: Engine) -> None:
         tables = set(inspect(conn).get_table_names())
         if tables and "schema_migrations" not in tables:
             raise StoreError(
-                f"{display_url(str(engine.url))}: not an hf-monitor database "
+                f"{display_url(engine.url)}: not an hf-monitor database "
                 f"(it has tables {', '.join(sorted(tables)[:3])}…); point storage.url elsewhere"
             )
         schema_migrations.create(conn, checkfirst=True)
         done = set(conn.execute(select(schema_migrations.c.version)).scalars())
     if done and max(done) > SCHEMA_VERSION:
         raise StoreError(
-            f"{display_url(str(engine.url))}: database schema v{max(done)} is newer than this "
+            f"{display_url(engine.url)}: database schema v{max(done)} is newer than this "
             f"program (v{SCHEMA_VERSION}); upgrade hf-popularity-monitor"
         )
     for version, name, apply in MIGRATIONS:
@@ -1029,11 +1028,9 @@ def migrate(engine: Engine) -> None:
             )
 
 
-def _prepare_sqlite_path(url: str) -> None:
-    _, _, rest = url.partition(":///")
-    if not rest or rest == ":memory:":
+def _prepare_sqlite_path(path: Path | None) -> None:
+    if path is None:  # in memory
         return
-    path = Path(rest)
     blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
     if blocker is not None:
         raise StoreError(f"{path}: cannot create the storage folder: {blocker} is a file")

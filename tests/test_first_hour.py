@@ -41,12 +41,12 @@ def test_read_only_command_on_a_postgresql_schema_without_tables_creates_nothing
     from sqlalchemy import create_engine, inspect
     from sqlalchemy.pool import NullPool
 
-    from monitor.store import driver_url
+    from monitor.dbtext import parse_url
 
     config = write_config(tmp_path, SMALL_FAMILIES, storage=pg_url)
     assert main(["--config", str(config), "status"]) == 2
     assert "no database at postgresql" in capsys.readouterr().err
-    engine = create_engine(driver_url(pg_url), poolclass=NullPool)
+    engine = create_engine(parse_url(pg_url), poolclass=NullPool)
     with engine.connect() as conn:
         assert inspect(conn).get_table_names() == []
     engine.dispose()

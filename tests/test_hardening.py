@@ -100,6 +100,22 @@ def test_display_url_hides_passwords_and_secret_parameters() -> None:
     assert hide_credentials(pinned) == pinned  # a revision, not a password
 
 
+def test_a_percent_encoded_sqlite_path_is_one_file_for_the_folder_the_engine_and_the_lock(
+    tmp_path: Path,
+) -> None:
+    """SQLAlchemy decodes `%20` in the path; the folder, the lock and messages must agree."""
+    from monitor.dbtext import display_url
+    from monitor.lock import lock_path_for
+
+    url = f"sqlite:///{tmp_path}/my%20data/monitor.db"
+    store = open_store(url)
+    store.engine.dispose()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my data"]
+    assert (tmp_path / "my data" / "monitor.db").is_file()
+    assert lock_path_for(url) == tmp_path / "my data" / "monitor.db.lock"
+    assert display_url(url) == f"{tmp_path}/my data/monitor.db"
+
+
 def test_an_endpoint_with_credentials_is_neither_printed_nor_stored(
     fake_hub: FakeHub,
     tmp_path: Path,
