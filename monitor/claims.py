@@ -278,8 +278,7 @@ def _hub_rank(claim: Claim, name: str, scope: str, standing: pd.DataFrame, n: in
         return Outcome("best_rank", "not_supported", None, text, label)
     rank = int(row["best_rank"])
     verdict = "supported" if rank <= claim.hub_best_rank else "not_supported"
-    within = min(100, n)
-    count = int(row["top100"]) if within == 100 else int(row["top_n"])
+    count, within = models_in_top(row, n)
     among = f"the top {within:,}" + (f" of {n:,} captured" if n > within else " captured")
     text = (
         f"its best model, {row['best_model']}, is #{rank} of {where} by 30-day downloads, "
@@ -287,6 +286,13 @@ def _hub_rank(claim: Claim, name: str, scope: str, standing: pd.DataFrame, n: in
         f"{claim.hub_best_rank} rank"
     )
     return Outcome("best_rank", verdict, float(rank), text, label)
+
+
+def models_in_top(standing: pd.Series, n: int) -> tuple[int, int]:
+    """A family's models among the Hub's top 100 (or all `n` captured ranks, when fewer), and
+    that cut-off: the count the answer and the verdict both quote."""
+    within = min(100, n)
+    return int(standing["top100"] if within == 100 else standing["top_n"]), within
 
 
 def evaluate(claim: Claim, data: WeekData, metric: str, labels: dict[str, str]) -> Outcome:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .analysis import MOVER_FLOOR, NEW_DAYS, STALE_MIN_MODELS
-from .claims import METRIC_LABELS, Outcome, Verdict
+from .claims import METRIC_LABELS, Outcome, Verdict, models_in_top
 from .config import Config
 from .formatting import human, missing, short_label, when
 from .report import CHART_FILES, VERDICT_MARK, Report, _by_downloads
@@ -214,8 +214,7 @@ def _hub_answer(report: Report, v: Verdict) -> str:
     if row is None or missing(row["best_rank"]):
         text = f"On the whole Hub, no {name} model is among the {n:,} most downloaded captured."
     else:
-        within = min(100, n)
-        count = int(row["top100"]) if within == 100 else int(row["top_n"])
+        count, within = models_in_top(row, n)
         text = (
             f"On the whole Hub, {name}'s best model, {escape(row['best_model'])}, is "
             f"#{int(row['best_rank'])} by 30-day downloads, and {count} {name} models are in the "
