@@ -402,12 +402,8 @@ def _families(report: Report, config: Config) -> str:
         if weekly is not None
         else "\nNo downloads this week: the data has no all-time counts to take them from. "
     ) + "The changes compare the same models in both weeks.\n"
-    for family_id, (model_id, change) in report.drivers.items():
+    for family_id, (model_id, change, family_change) in report.drivers.items():
         share = frame.loc[family_id, "change_downloads_30d"] if family_id in frame.index else None
-        family_change = report.changes.loc[
-            (report.changes["family"] == family_id) & report.changes["change_abs"].notna(),
-            "change_abs",
-        ].sum()
         text += (
             f"\n{escape(short_label(labels[family_id].label))}'s change "
             f"({signed(family_change)}, {pct(share, signed=True)}) is driven by one model: "

@@ -86,7 +86,8 @@ class Report:
     labels: dict[str, str]
     context: HubContext | None = None
     notes: dict[str, str] = field(default_factory=dict)  # model id → spike/dip note
-    drivers: dict[str, tuple[str, float]] = field(default_factory=dict)  # family → model, change
+    # family → (model, its change, the family's change)
+    drivers: dict[str, tuple[str, float, float]] = field(default_factory=dict)
     likes_leaders: pd.DataFrame = field(default_factory=pd.DataFrame)
     trending_leaders: pd.DataFrame = field(default_factory=pd.DataFrame)
     source: Provenance = HUB
@@ -211,8 +212,9 @@ def earlier_weeks(frame: pd.DataFrame, week: Week, n: int = TREND_WEEKS) -> list
     return [week_data(frame, w) for w in reversed(weeks)]
 
 
-def family_drivers(changes: pd.DataFrame) -> dict[str, tuple[str, float]]:
-    """Family → (model, its change) when one model makes most of the family's 30-day change."""
+def family_drivers(changes: pd.DataFrame) -> dict[str, tuple[str, float, float]]:
+    """Family → (model, its change, the family's) when one model makes most of the family's
+    30-day change."""
     out = {}
     comparable = changes[changes["change_abs"].notna()]
     for family, rows in comparable.groupby("family"):
@@ -222,7 +224,7 @@ def family_drivers(changes: pd.DataFrame) -> dict[str, tuple[str, float]]:
             continue
         driver = main_driver(rows, "change_abs", total)
         if driver is not None:
-            out[str(family)] = driver
+            out[str(family)] = (*driver, total)
     return out
 
 
@@ -338,7 +340,7 @@ def summary(report: Report, config: Config) -> dict[str, Any]:
     }
 
 
-def _driver(driver: tuple[str, float] | None) -> dict[str, Any] | None:
+def _driver(driver: tuple[str, float, float] | None) -> dict[str, Any] | None:
     return (
         None if driver is None else {"model_id": driver[0], "change_downloads_30d": int(driver[1])}
     )
