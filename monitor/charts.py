@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import matplotlib
 
@@ -149,10 +149,26 @@ def _family_lines(table: pd.DataFrame, config: Config, ax: Axes) -> None:
     _date_axis(ax, pd.DatetimeIndex(table.index))
 
 
+class _LogTicks(LogLocator):
+    """1-2-5 ticks, so short ranges still get labels; whole decades when the range is too wide
+    for them (matplotlib's LogLocator then thins decades and, with `subs`, places no tick)."""
+
+    def __init__(self) -> None:
+        super().__init__(base=10, subs=(1.0, 2.0, 5.0))
+
+    def tick_values(self, vmin: float, vmax: float) -> Any:
+        ticks = super().tick_values(vmin, vmax)
+        if len(ticks):
+            return ticks
+        decades = LogLocator(base=10, numticks=self.numticks)
+        decades.set_axis(self.axis)
+        return decades.tick_values(vmin, vmax)
+
+
 def _log_axis(ax: Axes) -> None:
-    """Log scale with 1-2-5 ticks labelled like 20M, so short ranges still get labels."""
+    """Log scale with ticks labelled like 20M (see `_LogTicks`)."""
     ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_locator(_LogTicks())
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: human(v)))
     ax.yaxis.set_minor_formatter(NullFormatter())
 

@@ -129,3 +129,29 @@ def test_every_chart_footnote_carries_its_source(config: Config, tmp_path: Path)
     fig = saved(charts.draw_origin_share(daily(1, ORIGINS), AS_OF, source), tmp_path)
     footnotes = [t.get_text() for t in fig.texts]
     assert footnotes[0].startswith(f"{source} · as of 2026-08-22 12:40 UTC")
+
+
+def _visible_tick_labels(fig: Figure) -> list[str]:
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    ticks = zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)
+    return [label.get_text() for value, label in ticks if low <= value <= high]
+
+
+@pytest.mark.parametrize(
+    ("families", "labels"),
+    [
+        # a few decades: 1-2-5 ticks
+        (FAMILIES, ["10M", "20M", "50M", "100M", "200M"]),
+        # an imported 10^15 beside hundreds: every other decade, still labelled
+        ({"qwen": 1e15, "llama": 300.0}, ["100", "10k", "1M", "100M", "10B", "1T", "100T"]),
+    ],
+)
+def test_log_axes_label_their_ticks_however_wide_the_range(
+    config: Config, tmp_path: Path, families: dict[str, float], labels: list[str]
+) -> None:
+    for draw in (charts.draw_family_downloads, charts.draw_likes):
+        assert _visible_tick_labels(saved(draw(daily(10, families), config, AS_OF), tmp_path)) == (
+            labels
+        )
