@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .crontab import crontab_trigger
 from .dbtext import database_file, parse_url
-from .errors import ConfigError
+from .errors import ConfigError, StoreError
 
 DEFAULT_CONFIG_NAME = "config.yaml"
 DEFAULT_CLAIMS = "seeds/claims.yaml"
@@ -190,7 +190,11 @@ class StorageSettings(Strict):
     @field_validator("url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        if parse_url(value).get_backend_name() not in ("sqlite", "postgresql"):
+        try:
+            backend = parse_url(value).get_backend_name()
+        except StoreError as exc:  # said with the key or option it came from
+            raise ValueError(str(exc)) from None
+        if backend not in ("sqlite", "postgresql"):
             raise ValueError("url must start with sqlite:/// or postgresql://")
         return value
 

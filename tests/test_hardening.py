@@ -306,6 +306,12 @@ def test_a_read_only_database_is_one_line_before_any_hub_request(
     [
         ("sqlite+nosuch:///x.db", "unknown database driver 'sqlite+nosuch'"),
         ("postgresql+nosuch://u@localhost/db", "unknown database driver 'postgresql+nosuch'"),
+        ("mysql://u@localhost/db", "--storage: url must start with sqlite:/// or postgresql://"),
+        (
+            "no-scheme.db",
+            "--storage: no-scheme.db: not a database URL (use sqlite:///FILE or "
+            "postgresql://USER:PASSWORD@HOST/DB)",
+        ),
     ],
 )
 @pytest.mark.parametrize("command", ["status", "collect"])
