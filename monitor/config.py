@@ -307,12 +307,6 @@ class Config:
     def base_dir(self) -> Path:
         return self.path.parent
 
-    def family(self, family_id: str) -> Family:
-        for family in self.families:
-            if family.id == family_id:
-                return family
-        raise KeyError(family_id)
-
     def with_storage(self, url: str) -> Config:
         """The same config with another storage URL (validated like the file's)."""
         try:

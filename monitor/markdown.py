@@ -146,10 +146,7 @@ def _article_gap(report: Report) -> str:
     dates = sorted({v.claim.source.date for v in report.verdicts})
     if not dates:
         return ""
-    try:
-        year, month = (int(x) for x in dates[0].split("-")[:2])
-    except ValueError:
-        return ""
+    year, month = (int(x) for x in dates[0].split("-")[:2])  # checked when the claims load
     months = (report.as_of.year - year) * 12 + report.as_of.month - month
     if months < 2:
         return ""
