@@ -376,27 +376,13 @@ def _families(report: Report, config: Config) -> str:
         week = num(r["downloads_week"])
         if not missing(r["downloads_week"]) and r["week_models"] < r["models"]:
             week += f" ({int(r['week_models'])} of {int(r['models'])})"
-        rows.append(
-            [
-                str(int(r["rank_downloads_30d"])),
-                escape(family.label),
-                family.origin,
-                str(int(r["models"])),
-                num(r["downloads_30d"]),
-                pct(r["share_downloads_30d"]),
-                week,
-                pct(r["change_downloads_30d"], signed=True),
-                num(r["likes"]),
-                signed(r["likes_change_week"]),
-            ]
-        )
-    headers = ["#", "family", "origin", "models", "30-day downloads", "share",
-               WEEKLY_COLUMN, "change in 30-day downloads", "likes", "change in likes"]  # fmt: skip
-    weekly = WEEKLY_COLUMN if not frame["downloads_week"].isna().all() else None
-    text = "## Families\n\n" + table(*_without(headers, rows, "rllrrrrrrr", weekly))
+        rank = str(int(r["rank_downloads_30d"]))
+        rows.append([rank, escape(family.label), family.origin, *_group_cells(r, week)])
+    weekly = not frame["downloads_week"].isna().all()
+    text = "## Families\n\n" + _group_table(["#", "family", "origin"], rows, "rll", weekly)
     text += (
         "\n*downloads this week* is exact: the growth of the all-time counters since last week. "
-        if weekly is not None
+        if weekly
         else "\nNo downloads this week: the data has no all-time counts to take them from. "
     ) + "The changes compare the same models in both weeks.\n"
     for family_id, (model_id, change, family_change) in report.drivers.items():
@@ -413,38 +399,39 @@ def _families(report: Report, config: Config) -> str:
     return text
 
 
-def _without(
-    headers: list[str], rows: list[list[str]], align: str, keep: str | None
-) -> tuple[list[str], list[list[str]], str]:
-    """The table without the downloads-this-week column unless `keep` names it (no all-dash
-    column where the data has no all-time counts)."""
-    if keep is not None or WEEKLY_COLUMN not in headers:
-        return headers, rows, align
-    i = headers.index(WEEKLY_COLUMN)
-    drop = lambda seq: [*seq[:i], *seq[i + 1 :]]  # noqa: E731
-    return drop(headers), [drop(r) for r in rows], "".join(drop(list(align)))
+GROUP_HEADERS = ["models", "30-day downloads", "share", WEEKLY_COLUMN,
+                 "change in 30-day downloads", "likes", "change in likes"]  # fmt: skip
+
+
+def _group_cells(r: pd.Series, week: str) -> list[str]:
+    """The measures a family's row and an origin's row share (`week`: this week's downloads)."""
+    return [
+        str(int(r["models"])),
+        num(r["downloads_30d"]),
+        pct(r["share_downloads_30d"]),
+        week,
+        pct(r["change_downloads_30d"], signed=True),
+        num(r["likes"]),
+        signed(r["likes_change_week"]),
+    ]
+
+
+def _group_table(first: list[str], rows: list[list[str]], align: str, weekly: bool) -> str:
+    """`first` columns, then GROUP_HEADERS without the downloads-this-week column unless
+    `weekly` (no all-dash column where the data has no all-time counts)."""
+    headers, align = [*first, *GROUP_HEADERS], align + "r" * len(GROUP_HEADERS)
+    if not weekly:
+        i = headers.index(WEEKLY_COLUMN)
+        drop = lambda seq: [*seq[:i], *seq[i + 1 :]]  # noqa: E731
+        headers, rows, align = drop(headers), [drop(r) for r in rows], "".join(drop(list(align)))
+    return table(headers, rows, align)
 
 
 def _origins(report: Report) -> str:
     frame = report.origins.sort_values("rank_downloads_30d")
-    rows = [
-        [
-            str(origin),
-            str(int(r["models"])),
-            num(r["downloads_30d"]),
-            pct(r["share_downloads_30d"]),
-            num(r["downloads_week"]),
-            pct(r["change_downloads_30d"], signed=True),
-            num(r["likes"]),
-            signed(r["likes_change_week"]),
-        ]
-        for origin, r in frame.iterrows()
-    ]
+    rows = [[str(o), *_group_cells(r, num(r["downloads_week"]))] for o, r in frame.iterrows()]
     text = "## Origins\n\nCountry of the publishing organisation (CN China, US United States, FR France).\n\n"
-    headers = ["origin", "models", "30-day downloads", "share", WEEKLY_COLUMN,
-               "change in 30-day downloads", "likes", "change in likes"]  # fmt: skip
-    weekly = WEEKLY_COLUMN if not frame["downloads_week"].isna().all() else None
-    text += table(*_without(headers, rows, "lrrrrrrr", weekly))
+    text += _group_table(["origin"], rows, "l", not frame["downloads_week"].isna().all())
     return text + f"\n![Share of 30-day downloads by origin]({CHART_FILES['origins']})\n"
 
 
