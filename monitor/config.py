@@ -96,10 +96,6 @@ def _longest_literal(glob: str) -> str:
     return max(parts, key=len)
 
 
-def _author_selector(value: Any) -> Any:
-    return {"name": value} if isinstance(value, str) else value
-
-
 class Family(Strict):
     """A model family: one lab's line of models, with where they come from."""
 
@@ -123,8 +119,9 @@ class Family(Strict):
     @field_validator("authors", mode="before")
     @classmethod
     def _authors_shorthand(cls, values: Any) -> Any:
+        """`authors: [Qwen]` is short for `authors: [{name: Qwen}]`."""
         if isinstance(values, list):
-            return [_author_selector(v) for v in values]
+            return [{"name": v} if isinstance(v, str) else v for v in values]
         return values
 
     @field_validator("models")
@@ -418,12 +415,5 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 
 def _key_path(loc: Iterable[int | str]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part in ("str", "AuthorSelector", "function-before[_author_selector()]"):
-            continue  # pydantic's union branch names are noise for a reader
-        else:
-            path += f".{part}" if path else str(part)
-    return path
+    """`('families', 2, 'authors')` → `families[2].authors`."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).removeprefix(".")
