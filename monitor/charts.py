@@ -204,23 +204,11 @@ def draw_family_downloads(
     )  # fmt: skip
 
 
-def plot_family_downloads(
-    table: pd.DataFrame, config: Config, as_of: datetime, path: Path, source: str = SOURCE
-) -> Path:
-    return save_chart(draw_family_downloads(table, config, as_of, source), path)
-
-
 @plain_text
 def draw_likes(
     table: pd.DataFrame, config: Config, as_of: datetime, source: str = SOURCE
 ) -> Figure:
     return _family_series(table, config, as_of, source, ("Likes", "likes"), "Likes can go down.")
-
-
-def plot_likes(
-    table: pd.DataFrame, config: Config, as_of: datetime, path: Path, source: str = SOURCE
-) -> Path:
-    return save_chart(draw_likes(table, config, as_of, source), path)
 
 
 @plain_text
@@ -274,12 +262,6 @@ def draw_origin_share(table: pd.DataFrame, as_of: datetime, source: str = SOURCE
     )
 
 
-def plot_origin_share(
-    table: pd.DataFrame, as_of: datetime, path: Path, source: str = SOURCE
-) -> Path:
-    return save_chart(draw_origin_share(table, as_of, source), path)
-
-
 @plain_text
 def draw_top_models(
     top: pd.DataFrame, config: Config, as_of: datetime, source: str = SOURCE
@@ -307,12 +289,6 @@ def draw_top_models(
         handles, [labels.get(f, f) for f in present], fontsize=8, loc="lower right", frameon=True
     )
     return _finish(fig, as_of, source=source)
-
-
-def plot_top_models(
-    top: pd.DataFrame, config: Config, as_of: datetime, path: Path, source: str = SOURCE
-) -> Path:
-    return save_chart(draw_top_models(top, config, as_of, source), path)
 
 
 @plain_text
@@ -348,17 +324,6 @@ def draw_hub_share(
     )
 
 
-def plot_hub_share(
-    standing: pd.DataFrame,
-    top_n: int,
-    config: Config,
-    as_of: datetime,
-    path: Path,
-    source: str = SOURCE,
-) -> Path:
-    return save_chart(draw_hub_share(standing, top_n, config, as_of, source), path)
-
-
 @plain_text
 def draw_ecosystem(
     eco: pd.DataFrame, config: Config, as_of: datetime, source: str = SOURCE
@@ -386,9 +351,3 @@ def draw_ecosystem(
         "Derivatives: direct children of each family's top base models, each counted once.",
         source,
     )
-
-
-def plot_ecosystem(
-    eco: pd.DataFrame, config: Config, as_of: datetime, path: Path, source: str = SOURCE
-) -> Path:
-    return save_chart(draw_ecosystem(eco, config, as_of, source), path)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -46,6 +46,9 @@ from .formatting import missing, short_label, when
 from .limits import EARLIEST_OBSERVATION, latest_allowed
 from .provenance import HUB, Provenance, data_provenance
 from .store import Store
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SCHEMA_VERSION = 1
 WEEK_FOLDER = re.compile(
@@ -483,43 +486,25 @@ def render_charts(report: Report, frame: pd.DataFrame, config: Config, folder: P
     until = report.as_of
     source = report.source.chart_source
     paths = []
+
+    def save(name: str, figure: Figure) -> None:
+        paths.append(charts.save_chart(figure, folder / CHART_FILES[name]))
+
     downloads = daily_totals(frame, "downloads_30d", until, by=("family", "origin"))
     if not downloads["family"].empty:
-        paths.append(
-            charts.plot_family_downloads(
-                downloads["family"], config, until, folder / CHART_FILES["families"], source
-            )
-        )
-        paths.append(
-            charts.plot_origin_share(
-                shares(downloads["origin"]), until, folder / CHART_FILES["origins"], source
-            )
-        )
+        save("families", charts.draw_family_downloads(downloads["family"], config, until, source))
+        save("origins", charts.draw_origin_share(shares(downloads["origin"]), until, source))
     if not report.top.empty:
-        paths.append(
-            charts.plot_top_models(report.top, config, until, folder / CHART_FILES["top"], source)
-        )
+        save("top", charts.draw_top_models(report.top, config, until, source))
     likes = daily_totals(frame, "likes", until)["family"]
     if not likes.empty:
-        paths.append(charts.plot_likes(likes, config, until, folder / CHART_FILES["likes"], source))
+        save("likes", charts.draw_likes(likes, config, until, source))
     context = report.context
     if context is not None and "all" in context.ranks:
-        paths.append(
-            charts.plot_hub_share(
-                context.ranks["all"],
-                context.top_n["all"],
-                config,
-                until,
-                folder / CHART_FILES["hub"],
-                source,
-            )
-        )
+        standing, top_n = context.ranks["all"], context.top_n["all"]
+        save("hub", charts.draw_hub_share(standing, top_n, config, until, source))
     if context is not None and not context.ecosystem.empty:
-        paths.append(
-            charts.plot_ecosystem(
-                context.ecosystem, config, until, folder / CHART_FILES["ecosystem"], source
-            )
-        )
+        save("ecosystem", charts.draw_ecosystem(context.ecosystem, config, until, source))
     return paths
 
 
