@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import ConfigError
+from .formatting import missing
 from .trends import PeriodResult, describe_period
 
 REFERENCE_FILE = Path(__file__).parent / "data" / "reference_points.csv"
@@ -147,7 +148,7 @@ def _compare(
         if spec not in latest.index or latest.at[spec, "downloads_30d"] is None:
             return Comparison(point, f"{where}: {spec} not observed", None)
         value = latest.at[spec, "downloads_30d"]
-        if value is None or value != value:  # pd.NA or NaN
+        if missing(value):
             return Comparison(point, f"{where}: no 30-day downloads for {spec}", None)
         text = f"{where}: {int(value):,} 30-day downloads"
         agrees = None

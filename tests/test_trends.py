@@ -663,3 +663,32 @@ def test_reliability_codes_read_as_words() -> None:
     assert describe_reliability("P/S") == "primary source / secondary source (press or summary)"
     assert describe_reliability("T") == "unclear provenance"
     assert describe_reliability("X") == "X"  # an unknown code is shown, not hidden
+
+
+def test_a_reference_model_without_30_day_downloads_is_said_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A nullable count is pandas' NA, which `value != value` cannot test (it raised)."""
+    from monitor.references import ReferencePoint, compare_points
+    from monitor.trends import judge_periods
+
+    data = tmp_path / "gap.csv"
+    data.write_text(
+        "model_id,observed_at,downloads_30d,likes\n"
+        "Qwen/Qwen3-8B,2026-08-20T01:00:00Z,,5\n"
+        "Qwen/other,2026-08-20T01:00:00Z,10,1\n",
+        encoding="utf-8",
+    )
+    config_path = write_config(tmp_path, SMALL_FAMILIES)
+    assert main(["--config", str(config_path), "import", str(data)]) == 0
+    config = load_config(config_path)
+    frame = classify_frame(open_store(config.storage_url()).snapshots_frame(), config)
+    weeks = periods_between(date(2026, 8, 17), date(2026, 8, 23), "week")
+    point = ReferencePoint(
+        day=date(2026, 8, 20), published_as="Aug 2026", figure="1,000", metric="downloads",
+        scope="one model", compare="model:Qwen/Qwen3-8B", value=1000.0, comparable="same metric",
+        difference="", source="", reliability="S",
+    )  # fmt: skip
+    [comparison] = compare_points([point], judge_periods(frame, (), {}, weeks), {})
+    assert comparison.ours == "week of 17 Aug 2026: no 30-day downloads for Qwen/Qwen3-8B"
+    assert comparison.agrees is None
