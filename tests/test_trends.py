@@ -33,9 +33,7 @@ from .fakefaults import Fault, FaultyHub
 TRACKED = DATA / "tracked16_weekly_2026-03-22_2026-07-19.csv"
 
 # the shared small watch list plus Llama and Phi, whose models the tracked file holds
-FAMILIES = (
-    SMALL_FAMILIES
-    + """\
+FAMILIES = SMALL_FAMILIES + """\
 - id: llama
   label: Llama (Meta)
   organization: Meta
@@ -49,7 +47,6 @@ FAMILIES = (
     - name: microsoft
       include: ["phi*", "Phi*"]
 """
-)
 AUTHOR_FAMILY = {
     "Qwen": "qwen",
     "deepseek-ai": "deepseek",
