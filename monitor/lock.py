@@ -30,6 +30,16 @@ from .errors import MonitorError, StoreError
 
 LOCK_NAME = "hf-monitor writer"
 _KEY = "hashtext(current_schema() || '/hf-monitor-writer')"
+# Who holds this schema's key: another schema's writer in the same database is not the one in
+# the way. A bigint advisory key shows in pg_locks as its high and low 32 bits.
+_HOLDER = f"""
+    SELECT a.application_name, a.backend_start
+    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.classid::bigint = ({_KEY}::bigint >> 32) & 4294967295
+      AND l.objid::bigint = {_KEY}::bigint & 4294967295
+"""
 
 
 class BusyError(MonitorError):
@@ -71,14 +81,7 @@ def _advisory(storage_url: str, what: str) -> Iterator[None]:
     name = f"{LOCK_NAME} pid {os.getpid()}"
     with _connect(storage_url, name) as conn:
         if not conn.execute(text(f"SELECT pg_try_advisory_lock({_KEY})")).scalar_one():
-            holder = conn.execute(
-                text(
-                    "SELECT application_name, backend_start FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND application_name LIKE :name "
-                    "ORDER BY backend_start LIMIT 1"
-                ),
-                {"name": f"{LOCK_NAME} pid %"},
-            ).first()
+            holder = conn.execute(text(_HOLDER)).first()
             who = (
                 f"{holder[0].removeprefix(LOCK_NAME + ' ')} since "
                 f"{holder[1].astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"

@@ -33,7 +33,9 @@ from .fakefaults import Fault, FaultyHub
 TRACKED = DATA / "tracked16_weekly_2026-03-22_2026-07-19.csv"
 
 # the shared small watch list plus Llama and Phi, whose models the tracked file holds
-FAMILIES = SMALL_FAMILIES + """\
+FAMILIES = (
+    SMALL_FAMILIES
+    + """\
 - id: llama
   label: Llama (Meta)
   organization: Meta
@@ -47,6 +49,7 @@ FAMILIES = SMALL_FAMILIES + """\
     - name: microsoft
       include: ["phi*", "Phi*"]
 """
+)
 AUTHOR_FAMILY = {
     "Qwen": "qwen",
     "deepseek-ai": "deepseek",

@@ -290,3 +290,37 @@ def test_the_daemon_stops_within_seconds_of_sigterm_mid_collect(
         "author:openai",
     ]
     assert set(store.snapshots_frame().family) == {"qwen"}  # what was fetched is kept
+
+
+def test_a_busy_postgresql_schema_names_its_own_writer_not_another_schemas(
+    pg_server: str, pg_url: str
+) -> None:
+    """Two monitors in two schemas of one database: the refusal names the holder of this
+    schema's lock, even when the other schema's writer connected earlier."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.pool import NullPool
+
+    from monitor.lock import BusyError, writer_lock
+
+    def holder(url: str, name: str) -> tuple[Engine, Connection]:
+        engine = create_engine(
+            url, poolclass=NullPool, connect_args={"application_name": f"hf-monitor writer {name}"}
+        )
+        conn = engine.connect()
+        conn.execute(
+            text("SELECT pg_advisory_lock(hashtext(current_schema() || '/hf-monitor-writer'))")
+        )
+        return engine, conn
+
+    other_schema = pg_server  # the server's default schema: another monitor's tables
+    others = holder(other_schema, "pid 111")  # connected first
+    time.sleep(0.05)
+    ours = holder(pg_url, "pid 222")
+    try:
+        with pytest.raises(BusyError, match=r"\(pid 222 since "), writer_lock(pg_url):
+            pass
+    finally:
+        for engine, conn in (ours, others):
+            conn.close()
+            engine.dispose()
