@@ -31,8 +31,10 @@ from matplotlib.dates import DateFormatter, DayLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
+from .analysis import daily_totals, shares
 from .config import Config
 from .formatting import human, when
+from .report import CHART_FILES, Report
 
 PALETTES = {
     "CN": ["#d62728", "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22", "#f4a582", "#b2182b"],
@@ -351,3 +353,33 @@ def draw_ecosystem(
         "Derivatives: direct children of each family's top base models, each counted once.",
         source,
     )
+
+
+def render_week_charts(
+    report: Report, frame: pd.DataFrame, config: Config, folder: Path
+) -> list[Path]:
+    """A week's PNGs in `folder`, each under its `CHART_FILES` name, those with data to show;
+    `frame` is the week's classified snapshots (`report.read_week`)."""
+    until = report.as_of
+    source = report.source.chart_source
+    paths = []
+
+    def save(name: str, figure: Figure) -> None:
+        paths.append(save_chart(figure, folder / CHART_FILES[name]))
+
+    downloads = daily_totals(frame, "downloads_30d", until, by=("family", "origin"))
+    if not downloads["family"].empty:
+        save("families", draw_family_downloads(downloads["family"], config, until, source))
+        save("origins", draw_origin_share(shares(downloads["origin"]), until, source))
+    if not report.top.empty:
+        save("top", draw_top_models(report.top, config, until, source))
+    likes = daily_totals(frame, "likes", until)["family"]
+    if not likes.empty:
+        save("likes", draw_likes(likes, config, until, source))
+    context = report.context
+    if context is not None and "all" in context.ranks:
+        standing, top_n = context.ranks["all"], context.top_n["all"]
+        save("hub", draw_hub_share(standing, top_n, config, until, source))
+    if context is not None and not context.ecosystem.empty:
+        save("ecosystem", draw_ecosystem(context.ecosystem, config, until, source))
+    return paths

@@ -245,7 +245,7 @@ def cmd_report(args: argparse.Namespace) -> int:
       hf-monitor report --out /tmp/reports  # somewhere else
     """
     from .claims import load_claims
-    from .report import report_week
+    from .report_files import report_week
 
     config = _config(args)
     load_claims(config.claims_path(), config)  # a config mistake before a missing database

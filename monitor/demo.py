@@ -23,7 +23,7 @@ from .errors import UsageError
 from .fakehub import FakeHub, as_of, recorded_days
 from .hub import build_hub
 from .provenance import demo_provenance
-from .report import report_week
+from .report_files import report_week
 from .store import open_store
 
 MARKER = ".hf-monitor-demo"

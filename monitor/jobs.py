@@ -100,7 +100,8 @@ def report_completed_week(config: Config, now: datetime, *, force: bool = False)
     """Write the report of the last complete ISO week, once (unless forced)."""
     # Imported here: `collect` alone never needs pandas or the charts' matplotlib.
     from .analysis import week_data, week_of
-    from .report import read_week, report_week, week_folder
+    from .report import read_week
+    from .report_files import report_week, week_folder
 
     week = week_of(now).previous
     out_dir = config.reports_dir()

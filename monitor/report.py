@@ -1,4 +1,5 @@
-"""The weekly report: `build_report` computes, `write_report` renders Markdown, PNGs and JSON.
+"""The weekly report: `build_report` computes a `Report`, `summary` turns it into `summary.json`
+(writing the week's folder is `report_files`).
 
 `summary.json` is a documented contract for scripts (schema_version 1, see README). The
 Markdown puts the verdicts first, then freshness, families, origins, models, charts, caveats
@@ -7,16 +8,13 @@ and the method, so a reader gets the answer in the first screen and the fine pri
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from . import charts
 from .analysis import (
     CHART_DAYS,
     MOVER_FLOOR,
@@ -24,7 +22,6 @@ from .analysis import (
     Week,
     WeekData,
     classify_frame,
-    daily_totals,
     freshness,
     group_metrics,
     leaders,
@@ -32,23 +29,18 @@ from .analysis import (
     model_changes,
     movers,
     new_entrants,
-    shares,
     top_models,
     unusual_moves,
     week_data,
 )
-from .claims import METRIC_LABELS, Claim, Outcome, Verdict, judge, load_claims
+from .claims import METRIC_LABELS, Claim, Outcome, Verdict, judge
 from .config import Config
-from .context import ContextFrames, HubContext, fetch_context, hub_context
-from .errors import NoDataError, OutputError, UsageError
-from .files import publish, staging, write_file
-from .formatting import missing, short_label, when
+from .context import ContextFrames, HubContext, hub_context
+from .errors import NoDataError, UsageError
+from .formatting import missing, short_label
 from .limits import EARLIEST_OBSERVATION, latest_allowed
 from .provenance import HUB, Provenance, data_provenance
 from .store import Store
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 SCHEMA_VERSION = 1
 WEEK_FOLDER = re.compile(
@@ -130,29 +122,6 @@ def read_week(store: Store, config: Config, week: Week) -> pd.DataFrame:
     (`classify_frame`) once for everything the report computes and draws."""
     since = week.end - timedelta(days=CHART_DAYS + 7)
     return classify_frame(store.snapshots_frame(since=since, until=week.end), config)
-
-
-def report_week(
-    store: Store,
-    config: Config,
-    week: Week | str | None,
-    out_dir: Path,
-    source: Provenance | None = None,
-    frame: pd.DataFrame | None = None,
-) -> tuple[Report, Path]:
-    """Build and write one week's report from the store (`week` None: the latest with data).
-
-    `source` overrides where the numbers are said to come from (the demo); by default the runs
-    behind the week's values say it. `frame` is the week's `read_week`, when already read."""
-    claims = load_claims(config.claims_path(), config)
-    if not isinstance(week, Week):
-        week = pick_week(store, week)
-    if frame is None:
-        frame = read_week(store, config, week)
-    report = build_report(frame, config, claims, week, fetch_context(store, week))
-    if source is not None:
-        report = replace(report, source=source)
-    return report, write_report(report, frame, config, out_dir)
 
 
 def build_report(
@@ -443,97 +412,6 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# --- writing ----------------------------------------------------------------------------------
-
-
-def write_report(report: Report, frame: pd.DataFrame, config: Config, out_dir: Path) -> Path:
-    """Write `out_dir/<week>/` (report.md, summary.json, PNGs) and refresh `out_dir/index.md`;
-    `frame` is the report's classified snapshots (`read_week`), for the charts."""
-    from .markdown import render_markdown
-
-    folder = week_folder(out_dir, report.week.label)
-    data = summary(report, config)
-    text = render_markdown(report, config)
-    # Every file lands whole or not at all, and the week is marked complete last (files.py).
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with staging(folder) as scratch:
-            render_charts(report, frame, config, scratch)
-            write_file(scratch / "report.md", text)
-            write_file(
-                scratch / "summary.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-            )
-            publish(scratch, folder, owned=set(CHART_FILES.values()))
-        write_index(out_dir)
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot write the report: {exc.strerror or exc}") from None
-    return folder
-
-
-def _cell(text: str) -> str:
-    """Claim text for a Markdown table cell (the claims file is ours, but may hold a pipe)."""
-    return " ".join(text.split()).replace("|", "\\|")
-
-
-def week_folder(out_dir: Path, label: str) -> Path:
-    """The folder of one week; the label is checked so no path can leave `out_dir`."""
-    if not WEEK_FOLDER.fullmatch(label):
-        raise UsageError(f"week {label!r} must look like 2026-W34")
-    return out_dir / label
-
-
-def render_charts(report: Report, frame: pd.DataFrame, config: Config, folder: Path) -> list[Path]:
-    until = report.as_of
-    source = report.source.chart_source
-    paths = []
-
-    def save(name: str, figure: Figure) -> None:
-        paths.append(charts.save_chart(figure, folder / CHART_FILES[name]))
-
-    downloads = daily_totals(frame, "downloads_30d", until, by=("family", "origin"))
-    if not downloads["family"].empty:
-        save("families", charts.draw_family_downloads(downloads["family"], config, until, source))
-        save("origins", charts.draw_origin_share(shares(downloads["origin"]), until, source))
-    if not report.top.empty:
-        save("top", charts.draw_top_models(report.top, config, until, source))
-    likes = daily_totals(frame, "likes", until)["family"]
-    if not likes.empty:
-        save("likes", charts.draw_likes(likes, config, until, source))
-    context = report.context
-    if context is not None and "all" in context.ranks:
-        standing, top_n = context.ranks["all"], context.top_n["all"]
-        save("hub", charts.draw_hub_share(standing, top_n, config, until, source))
-    if context is not None and not context.ecosystem.empty:
-        save("ecosystem", charts.draw_ecosystem(context.ecosystem, config, until, source))
-    return paths
-
-
-def write_index(out_dir: Path) -> Path:
-    """`index.md`: every week with a summary.json, newest first, with its verdicts."""
-    from .trends_report import trends_index_section  # the trend report links itself here too
-
-    rows = []
-    weeks = (p for p in out_dir.glob("*/summary.json") if WEEK_FOLDER.fullmatch(p.parent.name))
-    for path in sorted(weeks, reverse=True):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        verdicts = "<br>".join(
-            f"{VERDICT_MARK.get(c['verdict'], c['verdict'])}: {_cell(c.get('statement', c['id']))}"
-            for c in data.get("claims", [])
-        )
-        as_of = datetime.strptime(data["as_of"], "%Y-%m-%dT%H:%M:%SZ")
-        rows.append(f"| [{data['week']}]({data['week']}/report.md) | {when(as_of)} | {verdicts} |")
-    text = "# Weekly reports\n\nNewest first. Each week's folder has `report.md`, `summary.json` and the charts.\n\n"
-    text += "| week | data as of | verdicts |\n|---|---|---|\n" + "\n".join(rows) + "\n"
-    trends = trends_index_section(out_dir)
-    text += f"\n{trends}" if trends else ""
-    index = out_dir / "index.md"
-    write_file(index, text)
-    return index
-
-
 __all__ = [
     "METRIC_LABELS",
     "MOVER_FLOOR",
@@ -541,5 +419,4 @@ __all__ = [
     "build_report",
     "pick_week",
     "summary",
-    "write_report",
 ]

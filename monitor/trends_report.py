@@ -348,7 +348,7 @@ def _comparison(c: Comparison) -> dict[str, Any]:
 
 def trends_index_section(reports_dir: Path) -> str:
     """The lines `index.md` should carry for the trend report in `reports_dir/trends/` ('' if
-    there is none): for `report.write_index` to append, and for `link_trends` meanwhile."""
+    there is none): for `report_files.write_index` to append, and for `link_trends` meanwhile."""
     path = reports_dir / TRENDS_DIR / "summary.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
