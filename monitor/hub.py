@@ -413,13 +413,18 @@ class Hub:
         The library's client is process-wide, so this is for one-shot commands (backfill), not
         for the daemon; afterwards a plain client like the library's default is put back.
         """
-        set_client_factory(
-            lambda: new_client(self.timeout, self.log.on_request, self.log.on_response)
-        )
+        client = new_client(self.timeout, self.log.on_request, self.log.on_response)
+        close = client.close
+        # The library closes its shared client after any connection error, also one met by a
+        # read given up on earlier (still retrying in its own thread, `bounded`): that must not
+        # cut this run's reads short, so the client closes when the block ends, not before.
+        client.close = lambda: None  # type: ignore[method-assign]
+        set_client_factory(lambda: client)
         try:
             yield
         finally:
             set_client_factory(lambda: httpx2.Client(follow_redirects=True, timeout=None))
+            close()
 
     def _list(self, params: dict[str, Any], limit: int | None = None) -> tuple[list[HubModel], int]:
         """A listing read page by page along its `Link` headers, to the end or to `limit` items.

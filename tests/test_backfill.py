@@ -570,3 +570,24 @@ def test_fake_dataset_answers_the_library(
     )
     assert Path(path).read_bytes() == dataset.files["renames.parquet"]
     assert pq.read_table(path).to_pylist()[0]["old"] == "THUDM/chatglm3-6b"
+
+
+def test_the_librarys_close_after_a_connection_error_leaves_the_runs_client_open(
+    hub: FaultyHub,
+) -> None:
+    """The library closes its shared client after any connection error, also one met by a read
+    a run gave up on and that still retries in its own thread; the run's client stays usable
+    until its block ends (a later backfill in the same process failed with 'Bad file
+    descriptor' when that close landed mid-read)."""
+    from huggingface_hub import close_session, get_session  # what the library's retry calls
+
+    from monitor.hub import Hub
+
+    run = Hub(hub.url, timeout=5)
+    with run.library_calls():
+        client = get_session()
+        close_session()  # as a retry in an abandoned read's thread would
+        assert get_session() is client
+        assert client.get(f"{hub.url}/api/models", params={"limit": 1}).status_code == 200
+    assert client.is_closed
+    assert get_session() is not client
