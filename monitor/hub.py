@@ -145,7 +145,6 @@ class RequestLog:
     requests: int = 0
     answers: int = 0  # HTTP answers of any status: something is there
     rate_limited: int = 0  # 429 answers
-    server_errors: int = 0  # 5xx answers
     paced_seconds: float = 0.0  # time we waited to stay inside the rate limit
     rate_limit: RateLimitInfo | None = None
     rate_limit_read_at: float = 0.0  # `clock` time of that reading
@@ -163,8 +162,6 @@ class RequestLog:
             self.answers += 1
             if response.status_code == 429:
                 self.rate_limited += 1
-            elif response.status_code >= 500:
-                self.server_errors += 1
             if info is not None:
                 self.rate_limit = info
                 self.rate_limit_read_at = self.clock()

@@ -62,14 +62,6 @@ class FakeDataset:
                 digest.update(name.encode() + b"\0" + self.files[name])
             self.sha = digest.hexdigest()
 
-    @property
-    def bytes_served(self) -> int:
-        with self.lock:
-            return sum(n for _, n in self.served)
-
-    def total_size(self, prefix: str = "") -> int:
-        return sum(len(data) for name, data in self.files.items() if name.startswith(prefix))
-
     def entries(self, folder: str) -> list[dict[str, Any]]:
         """The direct children of `folder` ("" = root), folders first, as the tree API lists them."""
         prefix = f"{folder}/" if folder else ""
