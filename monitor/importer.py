@@ -37,7 +37,7 @@ from .limits import (
     latest_allowed,
     score_in_range,
 )
-from .store import ContextRows, ModelRow, RankRow, SnapshotRow, Store
+from .store import ContextRows, ModelRow, RankRow, Seen, SnapshotRow, Store
 
 # Accepted column names, first match wins. A full timestamp wins over a date.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -77,7 +77,6 @@ class _Row:
 # held whole took 2.3 GB), while each step is still one big executemany.
 CHUNK_ROWS = 50_000
 
-Seen = dict[str, tuple[datetime, datetime]]  # per model, its first and last time in a chunk
 Chunk = tuple[list[ModelRow], Seen, list[tuple[Any, ...]]]
 META_FIELDS = ("pipeline_tag", "library_name")
 NUMBERS = (*COUNT_FIELDS, "trending_score")
