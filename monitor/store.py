@@ -389,17 +389,32 @@ class Store:
         StoreWriteError says why in one line.
         """
         try:
-            return self._write_run(
-                run_id,
-                finished_at=finished_at,
-                status=status,
-                model_rows=model_rows,
-                snapshot_rows=snapshot_rows,
-                errors=errors,
-                requests=requests,
-                context=context,
-                extra=extra,
-            )
+            with self.engine.begin() as conn:
+                self._upsert_models(conn, model_rows, _seen_times(snapshot_rows))
+                added = _insert_snapshots(conn, run_id, snapshot_rows)
+                if errors:
+                    conn.execute(
+                        run_errors.insert(),
+                        [
+                            {"run_id": run_id, "selector": s, "error": hide_credentials(e)}
+                            for s, e in errors
+                        ],
+                    )
+                if context is not None:
+                    context.write(conn, run_id)
+                if extra is not None:
+                    extra(conn)
+                conn.execute(
+                    runs.update()
+                    .where(runs.c.id == run_id)
+                    .values(
+                        finished_at=finished_at,
+                        status=status,
+                        models=len({s.model_id for s in snapshot_rows}),
+                        requests=requests,
+                    )
+                )
+                return added
         except SQLAlchemyError as exc:
             reason = describe_db_error(exc)
             self.mark_failed(run_id, finished_at, f"not stored: {reason}")
@@ -465,47 +480,6 @@ class Store:
             return True
         except SQLAlchemyError:
             return False
-
-    def _write_run(
-        self,
-        run_id: int,
-        *,
-        finished_at: datetime,
-        status: str,
-        model_rows: Sequence[ModelRow],
-        snapshot_rows: Sequence[SnapshotRow],
-        errors: Sequence[tuple[str, str]],
-        requests: int,
-        context: ContextRows | None,
-        extra: Callable[[Connection], None] | None,
-    ) -> int:
-        with self.engine.begin() as conn:
-            seen = _seen_times(snapshot_rows)
-            self._upsert_models(conn, model_rows, seen)
-            added = _insert_snapshots(conn, run_id, snapshot_rows)
-            if errors:
-                conn.execute(
-                    run_errors.insert(),
-                    [
-                        {"run_id": run_id, "selector": s, "error": hide_credentials(e)}
-                        for s, e in errors
-                    ],
-                )
-            if context is not None:
-                context.write(conn, run_id)
-            if extra is not None:
-                extra(conn)
-            conn.execute(
-                runs.update()
-                .where(runs.c.id == run_id)
-                .values(
-                    finished_at=finished_at,
-                    status=status,
-                    models=len({s.model_id for s in snapshot_rows}),
-                    requests=requests,
-                )
-            )
-            return added
 
     def close_run(
         self,
