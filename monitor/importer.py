@@ -157,21 +157,15 @@ class _Ranks:
         for moment, rows in self.best.groupby("observed_at"):
             if self.counts[moment] < (self.top or 0):
                 continue
+            # As Python values, a missing one None: RankRow's fields are RANKED's after the time.
+            values = rows[RANKED[1:]].astype(object)
+            values = values.where(values.notna(), None)
             ranks = [
-                RankRow("all", n, r.model_id, int(r.downloads_30d), _int(r.likes),
-                        _none(r.pipeline_tag), _none(r.library_name))
-                for n, r in enumerate(rows.itertuples(), start=1)
-            ]  # fmt: skip
+                RankRow("all", n, *row)
+                for n, row in enumerate(values.itertuples(index=False), start=1)
+            ]
             out.append(ContextRows(observed_at=moment.to_pydatetime(), ranks=ranks))
         return out
-
-
-def _none(value: Any) -> Any:
-    return None if pd.isna(value) else value
-
-
-def _int(value: Any) -> int | None:
-    return None if pd.isna(value) else int(value)
 
 
 class _FileReader:
