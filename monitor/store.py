@@ -672,7 +672,10 @@ class Store:
             query = query.where(s.observed_at >= since)
         if until is not None:
             query = query.where(s.observed_at < until)
-        frame = self._read_frame(query)
+        frame = self._frame(query)
+        frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True, format="ISO8601")
+        for column in COUNT_LIMITS:
+            frame[column] = frame[column].astype("Int64")
         # A model's and a run's attributes are read once and looked up, not joined into every
         # row: joined, they took half the time and memory of reading a year.
         of_model = self._frame(
@@ -778,16 +781,6 @@ class Store:
                 for chunk in conn.execute(query).partitions(READ_CHUNK)
             ]
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=names)
-
-    def _read_frame(self, query: Any) -> pd.DataFrame:
-        """A snapshot query's rows as a frame: times parsed, counts as nullable integers."""
-        import pandas as pd
-
-        frame = self._frame(query)
-        frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True, format="ISO8601")
-        for column in COUNT_LIMITS.keys() & set(frame.columns):
-            frame[column] = frame[column].astype("Int64")
-        return frame
 
     def count(self, table: Table) -> int:
         with self.engine.connect() as conn:
