@@ -320,10 +320,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(f"no such file: {args.files[0]}")
     config, store = _open(args)
     store.verify()
-    failed = 0
     with writer_lock(config.storage_url(), "import"):
-        failed = _import_all(args.files, store, config, args.hub_top)
-    return 1 if failed else 0
+        return _import_all(args.files, store, config, args.hub_top)
 
 
 def _import_all(files: list[Path], store: Store, config: Config, hub_top: int | None) -> int:

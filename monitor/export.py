@@ -44,14 +44,8 @@ def export_frame(store: Store, config: Config, table: str = "snapshots") -> pd.D
         raise UsageError(f"unknown table {table!r} (choose {', '.join(TABLES)})")
     source = {"ranks": hub_ranks, "derivatives": derivatives, "ecosystem": ecosystem}[table]
     frame = store.context_frame(source)
-    if table == "ranks":
-        origins = {f.id: f.origin for f in config.families}
-        families = {}
-        for model_id in frame["model_id"].unique():
-            family = config.classify(model_id)
-            families[model_id] = family.id if family else None
-        frame["family"] = frame["model_id"].map(families)
-        frame["origin"] = frame["family"].map(origins)
+    if table == "ranks":  # ranked models carry no stored family: the config's, as for snapshots
+        frame = classify_frame(frame, config)
     return frame.reset_index(drop=True)
 
 
