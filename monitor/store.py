@@ -392,14 +392,7 @@ class Store:
             with self.engine.begin() as conn:
                 self._upsert_models(conn, model_rows, _seen_times(snapshot_rows))
                 added = _insert_snapshots(conn, run_id, snapshot_rows)
-                if errors:
-                    conn.execute(
-                        run_errors.insert(),
-                        [
-                            {"run_id": run_id, "selector": s, "error": hide_credentials(e)}
-                            for s, e in errors
-                        ],
-                    )
+                _insert_errors(conn, run_id, errors)
                 if context is not None:
                     context.write(conn, run_id)
                 if extra is not None:
@@ -493,11 +486,7 @@ class Store:
     ) -> None:
         """Final status of a run whose data was written in several transactions (a backfill)."""
         with self.engine.begin() as conn:
-            if errors:
-                conn.execute(
-                    run_errors.insert(),
-                    [{"run_id": run_id, "selector": s, "error": e} for s, e in errors],
-                )
+            _insert_errors(conn, run_id, errors)
             conn.execute(
                 runs.update()
                 .where(runs.c.id == run_id)
@@ -784,7 +773,7 @@ class Store:
 
     def count(self, table: Table) -> int:
         with self.engine.connect() as conn:
-            return _count(conn, table)
+            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -839,6 +828,13 @@ def _insert_run(conn: Connection, kind: str, source: str, started_at: datetime) 
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def _insert_errors(conn: Connection, run_id: int, errors: Sequence[tuple[str, str]]) -> None:
+    """A run's errors per selector, with no credential an error quotes."""
+    if errors:
+        rows = [{"run_id": run_id, "selector": s, "error": hide_credentials(e)} for s, e in errors]
+        conn.execute(run_errors.insert(), rows)
 
 
 Seen = dict[str, tuple[datetime, datetime]]  # per model, its first and last time
@@ -920,10 +916,6 @@ def _copy_snapshots(conn: Connection, run_id: int, rows: Sequence[tuple[Any, ...
     )
     conn.exec_driver_sql("TRUNCATE snapshot_rows")
     return int(result.rowcount)
-
-
-def _count(conn: Connection, table: Table) -> int:
-    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def utc(value: datetime) -> datetime:
