@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.functional_validators import AfterValidator
 
 from .crontab import crontab_trigger
 from .dbtext import database_file, parse_url
@@ -50,6 +51,21 @@ def _check_glob(value: str) -> str:
 
 
 Glob = Annotated[str, Field(min_length=1)]
+
+
+def _check_model_ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Listed ids (a family's `models`, `context.base_models`) must be Hub ids `author/name`."""
+    for value in values:
+        try:
+            validate_repo_id(value)
+        except HFValidationError as exc:
+            raise ValueError(f"invalid model id {value!r}") from exc
+        if "/" not in value:
+            raise ValueError(f"model id {value!r} must be 'author/name'")
+    return values
+
+
+ModelIds = Annotated[tuple[str, ...], AfterValidator(_check_model_ids)]
 
 
 class AuthorSelector(Strict):
@@ -104,7 +120,7 @@ class Family(Strict):
     organization: str
     origin: Annotated[str, Field(description="ISO 3166 country code")]
     authors: tuple[AuthorSelector, ...] = ()
-    models: tuple[str, ...] = ()
+    models: ModelIds = ()
     exclude: tuple[Glob, ...] = ()
 
     @field_validator("origin")
@@ -122,13 +138,6 @@ class Family(Strict):
         """`authors: [Qwen]` is short for `authors: [{name: Qwen}]`."""
         if isinstance(values, list):
             return [{"name": v} if isinstance(v, str) else v for v in values]
-        return values
-
-    @field_validator("models")
-    @classmethod
-    def _valid_model_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        for value in values:
-            _check_model_id(value)
         return values
 
     @field_validator("exclude")
@@ -156,15 +165,6 @@ class Family(Strict):
         if model_id in self.models:
             return True
         return any(selector.matches(model_id) for selector in self.authors)
-
-
-def _check_model_id(value: str) -> None:
-    try:
-        validate_repo_id(value)
-    except HFValidationError as exc:
-        raise ValueError(f"invalid model id {value!r}") from exc
-    if "/" not in value:
-        raise ValueError(f"model id {value!r} must be 'author/name'")
 
 
 class HubSettings(Strict):
@@ -230,15 +230,8 @@ class ContextSettings(Strict):
     top_n: Annotated[int, Field(ge=1, le=10_000, description="models in a Hub-wide ranking")] = 1000
     pipelines: tuple[Annotated[str, Field(pattern=r"^[a-z0-9-]+$")], ...] = ("text-generation",)
     base_models_per_family: Annotated[int, Field(ge=0, le=50)] = 3
-    base_models: tuple[str, ...] = ()
+    base_models: ModelIds = ()
     ecosystem_budget: Annotated[int, Field(ge=0, le=5000, description="requests")] = 40
-
-    @field_validator("base_models")
-    @classmethod
-    def _valid_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        for value in values:
-            _check_model_id(value)
-        return values
 
 
 class Settings(Strict):
