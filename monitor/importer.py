@@ -354,10 +354,8 @@ def _per_value_times(
     """Each row's time from its time columns, worked out once per distinct combination."""
     if not keys:
         return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us, UTC]")
-    codes = np.zeros(len(raw), dtype=np.int64)
-    for key in keys:  # one code per distinct combination, kept small by re-coding each step
-        key_codes, values = pd.factorize(raw[key])
-        codes, _ = pd.factorize(codes * (len(values) + 1) + key_codes + 1)
+    # one code per distinct combination, numbered in order of first appearance
+    codes = raw.groupby(list(keys), dropna=False, sort=False).ngroup().to_numpy()
     _, firsts = np.unique(codes, return_index=True)
     sample = raw[list(keys)].iloc[firsts].fillna("")
     moments = pd.to_datetime([convert(tuple(r)) for r in sample.itertuples(index=False)], utc=True)
