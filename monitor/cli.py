@@ -176,8 +176,10 @@ def cmd_models(args: argparse.Namespace) -> int:
     from .views import render_models
 
     config, store = _open_existing(args)
-    if args.family and args.family not in {f.id for f in config.families}:
-        _no_family(args.family, config)
+    known = [f.id for f in config.families]
+    if args.family and args.family not in known:
+        listed = ", ".join(known)
+        raise UsageError(f"no family {args.family!r} in {config.path.name} (known: {listed})")
     print(render_models(config, store.latest_snapshots(), only=args.family), end="")
     return 0
 
@@ -702,11 +704,6 @@ def _progress() -> Callable[[str], None] | None:
     if not sys.stderr.isatty():
         return None
     return lambda line: print(f"  {line}", file=sys.stderr)
-
-
-def _no_family(family_id: str, config: Config) -> None:
-    known = ", ".join(f.id for f in config.families)
-    raise UsageError(f"no family {family_id!r} in {config.path.name} (known: {known})")
 
 
 def _setup_logging(verbose: bool) -> None:
