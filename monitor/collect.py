@@ -166,12 +166,8 @@ def fetch_watchlist(
                 say(f"{selector.name}: failed ({reason})")
                 continue
             if unusable:
-                out.errors.append(
-                    (
-                        f"author:{selector.name}",
-                        f"{unusable} listing item(s) without a usable id skipped",
-                    )
-                )
+                skipped = f"{unusable} listing item(s) without a usable id skipped"
+                out.errors.append((f"author:{selector.name}", skipped))
             seen_at = clock()
             watched = 0
             for model in batch:
