@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .analysis import Week
+from .analysis import Week, classify_frame
 from .config import Config
 from .store import Store, derivatives, ecosystem, hub_ranks
 
@@ -88,17 +88,13 @@ def hub_context(
     `official` is each family's 30-day downloads of its own repositories this week.
     """
     ranks, derivatives, ecosystem = frames.ranks, frames.derivatives, frames.ecosystem
-    cur_ranks = latest_capture(ranks, week)
-    prev_ranks = latest_capture(ranks, week.previous)
-    ids = pd.concat([cur_ranks["model_id"], prev_ranks["model_id"]]).unique()
-    family_of = {m: f.id if (f := config.classify(m)) is not None else None for m in ids}
+    cur_ranks = classify_frame(latest_capture(ranks, week), config)
+    prev_ranks = classify_frame(latest_capture(ranks, week.previous), config)
     standing = {}
     leaders = {}
     top_n = {}
     for scope, rows in cur_ranks.groupby("scope", sort=False):
-        rows = rows.assign(family=rows["model_id"].map(family_of))
         before = prev_ranks[prev_ranks["scope"] == scope]
-        before = before.assign(family=before["model_id"].map(family_of))
         standing[str(scope)] = family_standing(rows, before, config)
         leaders[str(scope)] = rows.sort_values("rank").head(10)[
             ["rank", "model_id", "family", "pipeline_tag", "downloads_30d"]
