@@ -193,18 +193,14 @@ class _Job:
             blob_id=month.blob_id,
             model_rows=models,
             snapshot_rows=rows,
-            done_at=now() if _whole(month, self.since) else None,
+            # recorded as done only when this run reads every day of the file
+            done_at=now() if self.since is None or self.since <= month.month else None,
         )
         result.bytes_read += read
         result.bytes_total += month.size
         result.models.update(r.model_id for r in rows)
         result.skipped_ids |= skipped
         result.months.append(month.path)
-
-
-def _whole(month: MonthFile, since: date | None) -> bool:
-    """Whether this run reads every day of the file (then it is recorded as done)."""
-    return since is None or since <= month.month
 
 
 def _close(
