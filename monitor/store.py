@@ -431,7 +431,8 @@ class Store:
         """
         try:
             with self.engine.begin() as conn:
-                _size_cache_for_bulk_load(conn)
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
                 run_id = _insert_run(conn, kind, source, started_at)
                 added = 0
                 # A model is upserted when first met (the snapshots' foreign key needs it) and
@@ -857,11 +858,6 @@ SNAPSHOT_COLUMNS = (
 # all over. For 1.8 M rows, 32 MiB measured 25–28 s against 31–60 s with the default 2 MiB;
 # 64 or 256 MiB were no faster and cost 40 or 280 MiB more. Pages are allocated as used.
 BULK_CACHE_KIB = 32 * 1024
-
-
-def _size_cache_for_bulk_load(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
 
 
 def _insert_snapshots(conn: Connection, run_id: int, rows: Sequence[tuple[Any, ...]]) -> int:
