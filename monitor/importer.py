@@ -59,7 +59,6 @@ COUNT_FIELDS = ("downloads_30d", "downloads_all_time", "likes")
 
 @dataclass(frozen=True)
 class ImportResult:
-    file: Path
     rows: int
     new_snapshots: int
     models: int
@@ -96,7 +95,7 @@ def import_file(
     started = time.monotonic()
     digest = file_sha256(path)
     if store.imported_file(digest) is not None:
-        return ImportResult(path, rows=0, new_snapshots=0, models=0, already_imported=True)
+        return ImportResult(rows=0, new_snapshots=0, models=0, already_imported=True)
     reader = _FileReader(path, config, now, hub_top)
 
     def finish(conn: Connection, run_id: int) -> datetime:
@@ -108,7 +107,7 @@ def import_file(
         return now + timedelta(seconds=time.monotonic() - started)
 
     run_id, added = store.save_chunked_run("import", path.name, now, reader.chunks(), finish)
-    return ImportResult(path, reader.rows, added, len(reader.models), run_id=run_id)
+    return ImportResult(reader.rows, added, len(reader.models), run_id=run_id)
 
 
 def file_sha256(path: Path) -> str:
