@@ -12,11 +12,8 @@ if TYPE_CHECKING:
     from .store import LatestSnapshot, RunRecord
 
 
-def text_table(
-    headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[int] | None = None
-) -> str:
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[int]) -> str:
     """Columns padded to their widest cell; indexes in `right` are right-aligned (numbers)."""
-    right = right or set()
     cells = [[str(h) for h in headers]] + [
         ["" if c is None else str(c) for c in row] for row in rows
     ]
