@@ -107,9 +107,8 @@ class FakeHubState:
     _by_author: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _by_tag: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     authorized_requests: int = 0  # requests that carried a token
-    datasets: dict[str, FakeDataset] = field(
-        default_factory=dict
-    )  # repo id → dataset (fakedataset)
+    # repo id → dataset, answered by `dataset.answer_dataset`
+    datasets: dict[str, FakeDataset] = field(default_factory=dict)
 
     def set_models(self, models: list[dict[str, Any]]) -> None:
         with self.lock:
