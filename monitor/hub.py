@@ -109,11 +109,6 @@ class DerivativeCounts:
     merge: int | None
     quantized: int | None
 
-    @property
-    def total(self) -> int | None:
-        values = [self.adapter, self.finetune, self.merge, self.quantized]
-        return None if any(v is None for v in values) else sum(v or 0 for v in values)
-
 
 class DeadlineExceeded(Exception):
     """The run's time budget is spent (or a wait would outlast it); nothing more is sent."""
