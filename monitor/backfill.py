@@ -98,10 +98,6 @@ def observed_at(day: date) -> datetime:
     return datetime.combine(day, clock, tzinfo=UTC)
 
 
-def source_url(sha: str) -> str:
-    return f"hf://datasets/{DATASET}@{sha}"
-
-
 def run_backfill(
     config: Config,
     store: Store,
@@ -128,7 +124,7 @@ def _run(
 ) -> BackfillResult:
     sha = _call(hub, lambda: hub.resolve_dataset(DATASET, revision), f"dataset {DATASET}")
     root = f"datasets/{DATASET}@{sha}"
-    result = BackfillResult(source_url(sha))
+    result = BackfillResult(f"hf://{root}")  # the run's source: the data set at its commit
     fs = hub.dataset_files()
     files = fetch_month_files(hub, fs, root)
     wanted = [f for f in files if since is None or f.month >= since.replace(day=1)]
