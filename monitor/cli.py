@@ -380,18 +380,16 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     if result.run_id is None:
         print(f"nothing to do: {result.already_done} months already stored ({result.source})")
         return 0
+    ids = result.skipped_ids
+    skipped = f"{len(ids)} invalid ids skipped (as import would refuse them), " if ids else ""
     print(
         f"backfill run {result.run_id}: {result.status} — {len(result.months)} months "
         f"({result.already_done} already stored), {result.new_snapshots} new snapshots, "
-        f"{len(result.models)} models, {_skipped(result.skipped_ids)}"
+        f"{len(result.models)} models, {skipped}"
         f"{result.bytes_read / 1e6:.1f} MB read of "
         f"{result.bytes_total / 1e6:.1f} MB ({result.source})"
     )
     return 0
-
-
-def _skipped(ids: set[str]) -> str:
-    return f"{len(ids)} invalid ids skipped (as import would refuse them), " if ids else ""
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
