@@ -184,7 +184,8 @@ class _FileReader:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 head = handle.read(4096)
                 handle.seek(0)
-                if _is_csv(path, head):
+                # a CSV by its name, or anything that does not open like JSON
+                if path.suffix.lower() == ".csv" or head.lstrip()[:1] not in ("[", "{"):
                     frames = _csv_frames(path, self.parser)
                 else:
                     frames = _json_frames(path, handle, head, self.parser)
@@ -232,10 +233,6 @@ class _FileReader:
                     self.models[model_id] = replace(self.models[model_id], **{field: value})
         for model_id, moment in times.groupby(ids, sort=False).max().items():
             self.newest[model_id] = max(moment, self.newest.get(model_id, moment))
-
-
-def _is_csv(path: Path, head: str) -> bool:
-    return path.suffix.lower() == ".csv" or head.lstrip()[:1] not in ("[", "{")
 
 
 def _csv_frames(path: Path, parser: _Parser) -> Iterator[pd.DataFrame]:
@@ -373,7 +370,8 @@ def _json_frames(path: Path, handle: TextIO, head: str, parser: _Parser) -> Iter
 
 def _described(values: dict[str, Any]) -> tuple[Any, ...]:
     """A JSON row's task, library, author and creation time (None where absent)."""
-    texts = (_text(_pick(values, ALIASES[field])) for field in (*META_FIELDS, "author"))
+    picked = (_pick(values, ALIASES[field]) for field in (*META_FIELDS, "author"))
+    texts = (None if value is None else str(value) for value in picked)  # _pick skips ""
     return (*texts, _timestamp_or_none(_pick(values, ALIASES["created_at"])))
 
 
@@ -584,7 +582,3 @@ def _score(where: str, value: Any) -> float | None:
             f"{where}: trending_score: {value!r} is out of range (at most ±{MAX_SCORE:g})"
         )
     return score
-
-
-def _text(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
