@@ -81,6 +81,8 @@ ATTEMPTS = 6
 MALFORMED_ATTEMPTS = 3
 MAX_BACKOFF = 8.0
 
+# Failures that mean nothing at the endpoint could be reached (as opposed to a slow one).
+UNREACHABLE = (httpx2.ConnectError, httpx2.ConnectTimeout, OfflineModeIsEnabled)
 STOPPED = "not fetched: stop requested (SIGTERM/SIGINT)"
 OUT_OF_TIME = "not fetched: run deadline reached"
 
@@ -319,7 +321,7 @@ class Hub:
                     malformed += 1
                     raise
             except (HfHubHTTPError, httpx2.TransportError, ValueError, OfflineModeIsEnabled) as exc:
-                if _unreachable(exc):
+                if isinstance(exc, UNREACHABLE):
                     self.log.unreachable = exc
                 wait = _retry_wait(exc, attempt)
                 if wait is None or attempt == ATTEMPTS or malformed == MALFORMED_ATTEMPTS:
@@ -477,11 +479,6 @@ def _asked_wait(exc: BaseException) -> float | None:
             return float(info.reset_in_seconds + 1)
     value = response.headers.get("Retry-After", "")
     return float(value) + 1 if value.isdigit() else None
-
-
-def _unreachable(exc: BaseException) -> bool:
-    """Failures that mean nothing at the endpoint could be reached (as opposed to a slow one)."""
-    return isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout | OfflineModeIsEnabled)
 
 
 def check_endpoint(endpoint: str) -> str:
