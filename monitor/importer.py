@@ -138,14 +138,21 @@ class _Ranks:
         self.top = top
         self.best: pd.DataFrame | None = None
         self.counts = pd.Series(dtype="float64")
+        # Every (time, model) met so far: a pair's later row, in any chunk, is not ranked (the
+        # snapshot kept its first row); the top rows alone can't tell, they drop the rest.
+        self.seen: set[tuple[int, str]] = set()
 
     def add(self, frame: pd.DataFrame) -> None:
         if self.top is None:
             return
-        kept = 0 if self.best is None else len(self.best)
-        rows = pd.concat([self.best, frame.loc[frame.downloads_30d.notna(), RANKED]])
-        rows = rows[~rows.duplicated(["observed_at", "model_id"])]  # the first row wins
-        self.counts = self.counts.add(rows.observed_at[kept:].value_counts(), fill_value=0)
+        first = []
+        for pair in zip(frame.observed_at.array.asi8, frame.model_id, strict=True):
+            first.append(pair not in self.seen)
+            self.seen.add(pair)
+        rows = frame.loc[first, RANKED]
+        rows = rows[rows.downloads_30d.notna()]
+        self.counts = self.counts.add(rows.observed_at.value_counts(), fill_value=0)
+        rows = pd.concat([self.best, rows])
         ranked = rows.sort_values(["downloads_30d", "model_id"], ascending=[False, True])
         self.best = ranked.groupby("observed_at").head(self.top)  # memory bounded by `top`
 

@@ -222,6 +222,33 @@ def test_hub_top_stores_the_ranks_of_each_capture(config_path: Path, tmp_path: P
     assert str(ranks.observed_at.iloc[0]) == "2026-08-20 01:00:00+00:00"
 
 
+def test_hub_top_ranks_a_pairs_first_row_also_across_chunks(
+    config_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot keeps a (model, time) pair's first row; its rank must come from that row
+    too, also when the repeat is in a later chunk and the model had fallen out of the top."""
+    from monitor import importer
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
+    path = tmp_path / "top.csv"
+    path.write_text(
+        "fetched_at,model_id,downloads_30d\n"
+        "2025-01-20T00:00:00Z,Qwen/a,300\n"
+        "2025-01-20T00:00:00Z,Qwen/b,200\n"
+        "2025-01-20T00:00:00Z,Qwen/c,100\n"  # chunk 1 ends: c is below the top 2
+        "2025-01-20T00:00:00Z,Qwen/c,999999\n"  # the same pair again: skipped everywhere
+    )
+    assert run(config_path, "--hub-top", "2", str(path)) == 0
+    store = open_store(load_config(config_path).storage_url())
+    ranks = store.context_frame(tables.hub_ranks)
+    assert list(zip(ranks["rank"], ranks.model_id, ranks.downloads_30d, strict=True)) == [
+        (1, "Qwen/a", 300),
+        (2, "Qwen/b", 200),
+    ]
+    stored = store.snapshots_frame()
+    assert stored.loc[stored.model_id == "Qwen/c", "downloads_30d"].tolist() == [100]
+
+
 def test_hub_top_must_be_positive(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(config_path, "--hub-top", "0", "whatever.csv") == 2
     assert "--hub-top must be a positive number of models" in capsys.readouterr().err
