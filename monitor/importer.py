@@ -14,8 +14,8 @@ import csv
 import hashlib
 import itertools
 import json
-import re
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -246,8 +246,11 @@ def _csv_frames(path: Path, parser: _Parser) -> Iterator[pd.DataFrame]:
     """A CSV, read by pandas in chunks and checked column by column; a row the columns'
     checks do not pass whole is read again by the row-by-row path, which words the error (or
     reads an unusual but valid row: `1_000` likes, an id with blanks)."""
-    name = path.name
     records = _Records(path)
+    repeated = sorted({c for c in records.header if records.header.count(c) > 1})
+    if repeated:
+        records.close()
+        raise ImportRowError(f"{path.name}:1: the header names {repeated[0]!r} twice")
     numeric = {alias for field in NUMBERS for alias in ALIASES[field]}
     try:
         texts = {column: str for column in records.header if column not in numeric}
@@ -255,18 +258,37 @@ def _csv_frames(path: Path, parser: _Parser) -> Iterator[pd.DataFrame]:
             path, dtype=texts, keep_default_na=False, na_values=[""], index_col=False,
             chunksize=CHUNK_ROWS, encoding="utf-8-sig",
         )  # fmt: skip
-        for raw in reader:
-            yield _csv_frame(raw, records, parser)
+        with warnings.catch_warnings():
+            # pandas drops one field past the header with only this warning: a bad row too
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            for raw in reader:
+                yield _csv_frame(raw, records, parser)
     except pd.errors.EmptyDataError:
         return
-    except pd.errors.ParserError as exc:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if found is None:
-            raise ImportRowError(f"{name}: not a readable CSV file") from None
-        expected, line, saw = found.groups()
-        raise ImportRowError(f"{name}:{line}: {saw} fields, the header has {expected}") from None
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
+        raise _where_csv_breaks(path, len(records.header)) from None
     finally:
         records.close()
+
+
+def _where_csv_breaks(path: Path, width: int) -> ImportRowError:
+    """The first record pandas could not read, in words with its line: one wider than the
+    header, or a quote never closed (pandas names the one by line and the other not at all)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        start = 1  # the line the record being read begins on
+        try:
+            for record in reader:
+                if len(record) > width:
+                    line = reader.line_num
+                    return ImportRowError(
+                        f"{path.name}:{line}: {len(record)} fields, the header has {width}"
+                    )
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            what = "a quote opened here is never closed" if "end of data" in str(exc) else exc
+            return ImportRowError(f"{path.name}:{start}: {what}")
+    return ImportRowError(f"{path.name}: not a readable CSV file")
 
 
 class _Records:
@@ -282,7 +304,10 @@ class _Records:
         self.next = 0  # the number of the record `records` gives next
 
     def row(self, number: int) -> _Row:
-        record = next(itertools.islice(self.records, number - self.next, None))
+        try:
+            record = next(itertools.islice(self.records, number - self.next, None))
+        except csv.Error as exc:  # e.g. a field past the csv module's size limit
+            raise ImportRowError(f"{self.name}:{self.reader.line_num}: {exc}") from None
         self.next = number + 1
         values = dict(zip(self.header, record, strict=False))
         return _Row(f"{self.name}:{self.reader.line_num}", values)

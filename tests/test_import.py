@@ -97,6 +97,33 @@ def test_jsonl_json_array_and_snapshot_document(config_path: Path, tmp_path: Pat
 
 
 @pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # one field too many in a middle row: pandas itself would only warn and drop it
+        (
+            "snapshot_date,model_id,downloads_30d,likes,pipeline_tag\n"
+            "2026-08-21,Qwen/Qwen3-8B,1,1,text-generation\n"
+            "2026-08-22,Qwen/Qwen3-8B,2,2,text-generation,oops\n"
+            "2026-08-23,Qwen/Qwen3-8B,3,3,text-generation\n",
+            "odd.csv:3: 6 fields, the header has 5",
+        ),
+        (
+            "snapshot_date,model_id,likes,likes\n2026-08-21,Qwen/Qwen3-8B,5,6\n",
+            "odd.csv:1: the header names 'likes' twice",
+        ),
+    ],
+)
+def test_a_misshapen_csv_is_refused_with_its_line(
+    config_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text(text)
+    assert run(config_path, str(path)) == 1
+    assert capsys.readouterr().err == f"hf-monitor: error: {message}\n"
+    assert open_store(load_config(config_path).storage_url()).count(tables.snapshots) == 0
+
+
+@pytest.mark.parametrize(
     ("row", "message"),
     [
         (
@@ -115,6 +142,8 @@ def test_jsonl_json_array_and_snapshot_document(config_path: Path, tmp_path: Pat
         # pandas would read a column of True/False as booleans, that is 1 and 0
         ("2026-08-22,Qwen/Qwen3-8B,True,5", "bad.csv:3: downloads_30d: 'True' is not a whole"),
         ("2026-08-22,Qwen/Qwen3-8B,5,5,5", "bad.csv:3: 5 fields, the header has 4"),
+        ("2026-08-22,Qwen/Qwen3-8B,5,5,5,5", "bad.csv:3: 6 fields, the header has 4"),
+        ('2026-08-22,"Qwen/Qwen3-8B,5,5', "bad.csv:3: a quote opened here is never closed"),
     ],
 )
 def test_a_bad_row_names_file_and_line_and_stores_nothing(
