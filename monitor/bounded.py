@@ -3,8 +3,8 @@
 httpx's timeouts bound each read, so an answer trickled a byte at a time never times out, and a
 blocking call can't be woken by a signal. Here the work (one GET of the collector, one file
 read of a backfill) runs in a thread of its own; the caller waits for it at most the seconds it
-has and looks at the stop event meanwhile. Work given up on is abandoned: a GET's thread stops
-reading at the next chunk (or at the read timeout) and the connection is dropped.
+has and looks at the stop event meanwhile. Work given up on is abandoned: a GET of `new_client`'s
+stops reading at the next chunk (or at the read timeout) and the connection is dropped.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ class Abandoned(Exception):
 
 
 def new_client(read_timeout: float, on_request: Hook, on_response: Hook) -> httpx2.Client:
-    """A client for `get_bounded`: `read_timeout` on every read, redirects followed, hooks."""
+    """A client whose GETs `call_bounded` can give up on: `read_timeout` on every read,
+    redirects followed, hooks; pass the call's `cancel` event as the request's `cancel`
+    extension."""
     return httpx2.Client(
         transport=_BoundedTransport(read_timeout),
         event_hooks={"request": [on_request], "response": [on_response]},
@@ -49,27 +51,6 @@ def call_bounded(
     if call.error is not None:
         raise call.error
     return call.value
-
-
-def get_bounded(
-    client: httpx2.Client,
-    url: str,
-    *,
-    params: Any,
-    headers: dict[str, str],
-    seconds: float,
-    stop: threading.Event,
-) -> httpx2.Response | None:
-    """GET `url` with body, redirects included; None when `stop` was set or `seconds` passed
-    first (the request is then abandoned). Errors of the request itself are raised."""
-
-    def get(cancel: threading.Event) -> httpx2.Response:
-        return client.get(url, params=params, headers=headers, extensions={"cancel": cancel})
-
-    try:
-        return call_bounded(get, seconds=seconds, stop=stop)
-    except Abandoned:
-        return None
 
 
 class _BoundedTransport(httpx2.HTTPTransport):

@@ -46,7 +46,7 @@ from huggingface_hub.utils import (
 )
 
 from . import __version__
-from .bounded import get_bounded, new_client
+from .bounded import Abandoned, call_bounded, new_client
 from .errors import ConfigError, MonitorError
 from .limits import MAX_DOWNLOADS, score_in_range
 
@@ -297,11 +297,17 @@ class Hub:
         by_deadline = left is not None and left < budget
         if left is not None:
             budget = min(budget, left)
-        response = get_bounded(
-            self._http(), url, params=params, headers=self._headers, seconds=budget, stop=self.stop
-        )
-        if response is not None:
-            return response
+        client = self._http()
+
+        def get(cancel: threading.Event) -> httpx2.Response:
+            return client.get(
+                url, params=params, headers=self._headers, extensions={"cancel": cancel}
+            )
+
+        try:
+            return call_bounded(get, seconds=budget, stop=self.stop)
+        except Abandoned:
+            pass
         if self.stop.is_set():
             raise StopRequested
         if by_deadline:
