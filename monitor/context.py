@@ -21,7 +21,6 @@ import pandas as pd
 
 from .analysis import Week, classify_frame
 from .config import Config
-from .store import Store, derivatives, ecosystem, hub_ranks
 
 RELATIONS = ("adapter", "finetune", "merge", "quantized")
 # What `hub_context` reads of each table: a report reads nothing else of them.
@@ -39,17 +38,6 @@ class ContextFrames:
     ranks: pd.DataFrame
     derivatives: pd.DataFrame
     ecosystem: pd.DataFrame
-
-
-def fetch_context(store: Store, week: Week) -> ContextFrames:
-    """What a week's report reads of the context: the latest capture of each table in the week
-    and in the week before, the columns `hub_context` uses (a year of captures stays stored)."""
-    spans = [(w.start, w.end) for w in (week.previous, week)]
-    return ContextFrames(
-        ranks=store.context_frame(hub_ranks, RANK_COLUMNS, spans),
-        derivatives=store.context_frame(derivatives, DERIVATIVE_COLUMNS, spans),
-        ecosystem=store.context_frame(ecosystem, ECOSYSTEM_COLUMNS, spans),
-    )
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,19 @@ from .analysis import (
 )
 from .claims import METRIC_LABELS, Claim, Outcome, Verdict, judge
 from .config import Config
-from .context import ContextFrames, HubContext, hub_context
+from .context import (
+    DERIVATIVE_COLUMNS,
+    ECOSYSTEM_COLUMNS,
+    RANK_COLUMNS,
+    ContextFrames,
+    HubContext,
+    hub_context,
+)
 from .errors import NoDataError, UsageError
 from .formatting import missing, short_label
 from .limits import EARLIEST_OBSERVATION, latest_allowed
 from .provenance import HUB, Provenance, data_provenance
-from .store import Store
+from .store import Store, derivatives, ecosystem, hub_ranks
 
 SCHEMA_VERSION = 1
 WEEK_FOLDER = re.compile(
@@ -122,6 +129,17 @@ def read_week(store: Store, config: Config, week: Week) -> pd.DataFrame:
     (`classify_frame`) once for everything the report computes and draws."""
     since = week.end - timedelta(days=CHART_DAYS + 7)
     return classify_frame(store.snapshots_frame(since=since, until=week.end), config)
+
+
+def read_context(store: Store, week: Week) -> ContextFrames:
+    """What a week's report reads of the context tables: the latest capture of each in the week
+    and in the week before, only the columns `hub_context` uses (a year of captures stays stored)."""
+    spans = [(w.start, w.end) for w in (week.previous, week)]
+    return ContextFrames(
+        ranks=store.context_frame(hub_ranks, RANK_COLUMNS, spans),
+        derivatives=store.context_frame(derivatives, DERIVATIVE_COLUMNS, spans),
+        ecosystem=store.context_frame(ecosystem, ECOSYSTEM_COLUMNS, spans),
+    )
 
 
 def build_report(

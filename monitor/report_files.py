@@ -14,7 +14,6 @@ from .analysis import Week
 from .charts import render_week_charts
 from .claims import load_claims
 from .config import Config
-from .context import fetch_context
 from .errors import OutputError, UsageError
 from .files import publish, staging, write_file
 from .formatting import when
@@ -26,6 +25,7 @@ from .report import (
     Report,
     build_report,
     pick_week,
+    read_context,
     read_week,
     summary,
 )
@@ -49,7 +49,7 @@ def report_week(
         week = pick_week(store, week)
     if frame is None:
         frame = read_week(store, config, week)
-    report = build_report(frame, config, claims, week, fetch_context(store, week))
+    report = build_report(frame, config, claims, week, read_context(store, week))
     if source is not None:
         report = replace(report, source=source)
     return report, write_report(report, frame, config, out_dir)

@@ -29,6 +29,11 @@ def imported_modules(module: str) -> set[str]:
     return found
 
 
+@pytest.mark.parametrize("module", ("analysis", "claims", "context", "trends"))
+def test_pure_modules_do_not_read_the_store(module: str) -> None:
+    assert "monitor.store" not in imported_modules(module)
+
+
 @pytest.mark.parametrize("module", COMPUTING)
 def test_computing_modules_do_not_import_drawing_or_the_cli(module: str) -> None:
     imported = imported_modules(module)

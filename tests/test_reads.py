@@ -16,11 +16,11 @@ from monitor.claims import load_claims
 from monitor.cli import main
 from monitor.collect import collect
 from monitor.config import Config, load_config
-from monitor.context import ContextFrames, fetch_context
+from monitor.context import ContextFrames
 from monitor.fakehub import FakeHub
 from monitor.hub import build_hub
 from monitor.jobs import report_completed_week
-from monitor.report import build_report, read_week, summary
+from monitor.report import build_report, read_context, read_week, summary
 from monitor.store import (
     ContextRows,
     LatestSnapshot,
@@ -163,7 +163,7 @@ def test_a_report_from_two_context_captures_equals_one_from_whole_tables(
     frame = read_week(store, config, week)
     claims = load_claims(config.claims_path(), config)
     whole = ContextFrames(*(store.context_frame(t) for t in (hub_ranks, derivatives, ecosystem)))
-    narrow = summary(build_report(frame, config, claims, week, fetch_context(store, week)), config)
+    narrow = summary(build_report(frame, config, claims, week, read_context(store, week)), config)
     assert narrow == summary(build_report(frame, config, claims, week, whole), config)
     # W34's latest top 5: embed 1000, bert 900, Qwen/A 500, Qwen/B 450, deepseek-ai/R 400;
     # W33's: … Qwen/A 500 (3), deepseek-ai/R 400 (4), Qwen/B 300 (5)
