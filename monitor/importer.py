@@ -342,7 +342,8 @@ def _csv_frame(raw: pd.DataFrame, records: _Records, parser: _Parser) -> pd.Data
         given |= values.notna()
     plain &= given
     for field in (*META_FIELDS, "author"):
-        columns[field] = pick(field).astype(object).where(pick(field).notna(), None)
+        text = pick(field)
+        columns[field] = text.astype(object).where(text.notna(), None)
     columns["created_at"] = _per_value(pick("created_at"), _timestamp_or_none)
     frame = pd.DataFrame(columns)
     for index in raw.index[~plain.to_numpy()]:
