@@ -345,11 +345,21 @@ def _csv_frame(raw: pd.DataFrame, records: _Records, parser: _Parser) -> pd.Data
         text = pick(field)
         columns[field] = text.astype(object).where(text.notna(), None)
     columns["created_at"] = _per_value(pick("created_at"), _timestamp_or_none)
+    odd = raw.index[~plain.to_numpy()]
+    if len(odd):
+        # one assignment per column: a `.loc` write per row cost 1.8 ms a row
+        snapshots = [parser.snapshot(records.row(int(index))) for index in odd]
+        for n, field in enumerate(SNAPSHOT_FIELDS):
+            column = columns[field].astype(object)
+            column[odd] = [snapshot[n] for snapshot in snapshots]
+            columns[field] = column
     frame = pd.DataFrame(columns)
-    for index in raw.index[~plain.to_numpy()]:
-        snapshot = parser.snapshot(records.row(int(index)))
-        frame.loc[index, list(SNAPSHOT_FIELDS)] = list(snapshot)
-    return frame
+    return frame.astype(_CHUNK_TYPES) if len(odd) else frame
+
+
+_CHUNK_TYPES = {"observed_at": "datetime64[us, UTC]", "trending_score": "float64"} | dict.fromkeys(
+    COUNT_FIELDS, "Int64"
+)
 
 
 def _pick_column(raw: pd.DataFrame, names: tuple[str, ...]) -> pd.Series:
@@ -397,8 +407,7 @@ def _json_frames(path: Path, handle: TextIO, head: str, parser: _Parser) -> Iter
     while batch := list(itertools.islice(rows, CHUNK_ROWS)):
         records = [(*parser.snapshot(row), *_described(row.values)) for row in batch]
         frame = pd.DataFrame(records, columns=list(COLUMNS), dtype=object)
-        types = {"observed_at": "datetime64[us, UTC]", "trending_score": "float64"}
-        yield frame.astype(types | dict.fromkeys(COUNT_FIELDS, "Int64"))
+        yield frame.astype(_CHUNK_TYPES)
 
 
 def _described(values: dict[str, Any]) -> tuple[Any, ...]:
