@@ -17,6 +17,7 @@ from .analysis import MOVER_FLOOR, NEW_DAYS, STALE_MIN_MODELS
 from .claims import METRIC_LABELS, Outcome, Verdict, models_in_top
 from .config import Config
 from .formatting import human, missing, short_label, when
+from .provenance import FAKE_NOTICE
 from .report import CHART_FILES, VERDICT_MARK, Report, _by_downloads
 
 WEEKLY_COLUMN = "downloads this week"  # left out of tables when the data has no all-time counts
@@ -81,11 +82,7 @@ def render_markdown(report: Report, config: Config) -> str:
 def _demo_notice(report: Report) -> str:
     source = report.source
     if source.recorded is None:  # a store filled from a fake Hub, reported on later
-        return (
-            "> **Not live data.** These numbers were collected from a local fake Hub (a replayed "
-            "recording of the Hub, with synthetic all-time counts, trending scores and "
-            "derivatives), not from huggingface.co.\n"
-        )
+        return FAKE_NOTICE
     first, last = source.recorded
     return (
         f"> **Demo report, not live data.** Made by `hf-monitor demo` from Hub numbers recorded "

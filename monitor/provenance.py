@@ -83,6 +83,14 @@ def data_provenance(runs: Iterable[tuple[str, str]]) -> Provenance:
     return Provenance(kind=kind, chart_source="Source: " + "; ".join(parts))
 
 
+# Said first and last in a report from a store filled by a local fake Hub, weekly or trends.
+FAKE_NOTICE = (
+    "> **Not live data.** These numbers were collected from a local fake Hub (a replayed "
+    "recording of the Hub, with synthetic all-time counts, trending scores and derivatives), "
+    "not from huggingface.co.\n"
+)
+
+
 DEMO_SYNTHETIC = (
     "all-time downloads and the downloads this week computed from them",
     "trending scores",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from .analysis import Week
 from .markdown import escape, pct, table
+from .provenance import FAKE_NOTICE
 from .references import describe_reliability
 from .trends import (
     MIN_FAMILIES,
@@ -56,6 +57,9 @@ def render_trends_markdown(trends: Trends, charts: Sequence[str]) -> str:
         _quality(trends),
         _method(trends),
     ]
+    if trends.provenance.kind == "fake":  # said first and last, so no excerpt loses it
+        parts.insert(1, FAKE_NOTICE)
+        parts.append(FAKE_NOTICE)
     return "\n".join(part for part in parts if part)  # no caution: no blank gap
 
 

@@ -21,7 +21,7 @@ from .claims import Claim, load_claims
 from .config import Config
 from .errors import NoDataError
 from .formatting import when
-from .provenance import data_provenance
+from .provenance import Provenance, data_provenance
 from .references import Comparison, compare_points, load_reference_points
 from .report import _iso, _round  # the weekly summary's number and time formats
 from .store import Store
@@ -67,13 +67,18 @@ class Trends:
         return [r for r in self.results if not r.empty]
 
     @property
-    def source_line(self) -> str:
-        """Where the judged periods' values came from, for chart footnotes (see provenance)."""
+    def provenance(self) -> Provenance:
+        """Where the judged periods' values came from (see provenance)."""
         runs: set[tuple[str, str]] = set()
         for result in self.judged:
             latest = result.data.latest
             runs.update(zip(latest["run_kind"], latest["run_source"].fillna(""), strict=True))
-        return data_provenance(sorted(runs)).chart_source
+        return data_provenance(sorted(runs))
+
+    @property
+    def source_line(self) -> str:
+        """The chart footnote's source line."""
+        return self.provenance.chart_source
 
     @property
     def as_of(self) -> datetime:

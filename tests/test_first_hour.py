@@ -286,6 +286,11 @@ def test_a_report_from_a_fake_hub_says_it_is_not_live_data(
     assert source["kind"] == "fake"
     assert f"a local fake Hub at {fake_hub.url}" in source["description"]
     assert "Hugging Face Hub API" not in source["description"]
+    # and the long-range report over the same store, first and last
+    assert main(["--config", str(config), "trends"]) == 0
+    trends = (tmp_path / "reports" / "trends" / "report.md").read_text()
+    notice = "> **Not live data.** These numbers were collected from a local fake Hub"
+    assert trends.count(notice) == 2 and trends.split("\n\n")[1].startswith(notice)
 
 
 def test_each_run_counts_only_its_own_requests(fake_hub, tmp_path: Path) -> None:
