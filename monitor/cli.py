@@ -139,8 +139,14 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def _print_collect(result: CollectResult, config: Config) -> None:
     from .store import open_store
 
+    by_error: dict[str, list[str]] = {}
     for selector, error in result.errors:
-        print(f"{PROG}: {selector}: {hide_credentials(error)}", file=sys.stderr)
+        by_error.setdefault(hide_credentials(error), []).append(selector)
+    for error, selectors in by_error.items():
+        if len(selectors) > 2:  # a stop or a deadline leaves every selector after it unfetched
+            selectors = [f"{len(selectors)} selectors ({selectors[0]} … {selectors[-1]})"]
+        for selector in selectors:
+            print(f"{PROG}: {selector}: {error}", file=sys.stderr)
     _warn_empty_families(config, open_store(config.storage_url()), result.run_id, result.errors)
     context = (
         f" ({result.context_requests} for Hub-wide context)" if result.context_requests else ""

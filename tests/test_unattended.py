@@ -324,3 +324,23 @@ def test_a_busy_postgresql_schema_names_its_own_writer_not_another_schemas(
         for engine, conn in (ours, others):
             conn.close()
             engine.dispose()
+
+
+def test_a_stop_before_the_first_request_is_one_line_not_one_per_selector(
+    fake_hub: FaultyHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from monitor.cli import _print_collect
+    from monitor.collect import collect
+    from monitor.hub import Hub
+
+    config = load_config(write_config(tmp_path, SMALL_FAMILIES))
+    stop = threading.Event()
+    stop.set()
+    result = collect(config, open_store(config.storage_url()), Hub(fake_hub.url), stop=stop)
+    selectors = [s for s, _ in result.errors]
+    assert len(selectors) > 2 and all(e == STOPPED for _, e in result.errors)
+    _print_collect(result, config)
+    err = capsys.readouterr().err
+    assert err == (
+        f"hf-monitor: {len(selectors)} selectors ({selectors[0]} … {selectors[-1]}): {STOPPED}\n"
+    )
