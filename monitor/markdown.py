@@ -377,11 +377,13 @@ def _families(report: Report, config: Config) -> str:
         rows.append([rank, escape(family.label), family.origin, *_group_cells(r, week)])
     weekly = not frame["downloads_week"].isna().all()
     text = "## Families\n\n" + _group_table(["#", "family", "origin"], rows, "rll", weekly)
-    text += (
-        "\n*downloads this week* is exact: the growth of the all-time counters since last week. "
-        if weekly
-        else "\nNo downloads this week: the data has no all-time counts to take them from. "
-    ) + "The changes compare the same models in both weeks.\n"
+    if weekly:
+        why = "*downloads this week* is exact: the growth of the all-time counters since last week."
+    elif report.cur.latest["downloads_all_time"].notna().any():
+        why = "No *downloads this week* yet: they are the growth of the all-time counters since last week, and there is no earlier week to compare with."
+    else:
+        why = "No downloads this week: the data has no all-time counts to take them from."
+    text += f"\n{why} The changes compare the same models in both weeks.\n"
     for family_id, (model_id, change, family_change) in report.drivers.items():
         share = frame.loc[family_id, "change_downloads_30d"] if family_id in frame.index else None
         text += (

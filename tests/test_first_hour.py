@@ -282,6 +282,9 @@ def test_a_report_from_a_fake_hub_says_it_is_not_live_data(
     [folder] = [p for p in (tmp_path / "reports").iterdir() if p.is_dir()]
     text = (folder / "report.md").read_text()
     assert "> **Not live data.** These numbers were collected from a local fake Hub" in text
+    # one capture: all-time counts, but no earlier week to take this week's downloads from
+    assert "there is no earlier week to compare with" in text
+    assert "the data has no all-time counts" not in text
     source = __import__("json").loads((folder / "summary.json").read_text())["source"]
     assert source["kind"] == "fake"
     assert f"a local fake Hub at {fake_hub.url}" in source["description"]
