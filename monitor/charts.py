@@ -191,9 +191,12 @@ def _family_series(
     title, axis = labels
     ax.set_title(f"{title} by family (sum of each family's observed models)", loc="left")
     ax.set_ylabel(f"{axis} (log scale)")
-    return _finish(
-        fig, as_of, f"Solid lines: China · dashed: US · dotted: elsewhere. {note}", source
+    styles = (
+        "Solid lines: China · dashed: US · dotted: elsewhere."
+        if len(table.index) > 1
+        else "One day of data: a point per family (lines from the second day)."
     )
+    return _finish(fig, as_of, f"{styles} {note}", source)
 
 
 @plain_text

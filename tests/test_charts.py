@@ -82,6 +82,9 @@ def test_family_charts_span_the_data_with_years_named(
             assert (line.get_linestyle() == "None") == (days == 1)
             assert line.get_marker() == ("o" if days < 12 else "None")
         assert 3 <= len(ax.get_xticks()) <= 10  # day ticks, not one per year
+        footnote = ax.figure.texts[0].get_text()
+        assert ("Solid lines: China" in footnote) == (days > 1)
+        assert ("One day of data: a point per family" in footnote) == (days == 1)
 
 
 @pytest.mark.parametrize("days", [1, 2, 365])
