@@ -169,6 +169,10 @@ class Outcome:
     explanation: str
     scope: str = "watched families"
 
+    @classmethod
+    def inconclusive(cls, metric: str, why: str, scope: str = "watched families") -> Outcome:
+        return cls(metric, "inconclusive", None, why, scope)
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -246,7 +250,7 @@ def wider_scopes(
         official = cur.latest.groupby("family")["downloads_30d"].sum()
         if cur.latest["downloads_30d"].isna().any():
             text = "30-day downloads missing for some watched models"
-            out.append(Outcome("downloads_30d", "inconclusive", None, text, "ecosystem"))
+            out.append(Outcome.inconclusive("downloads_30d", text, "ecosystem"))
         else:
             totals = official.astype(float).add(eco["ecosystem"].astype(float), fill_value=0)
             rank = 1 + int((totals > totals.get(family, 0)).sum())
@@ -273,7 +277,7 @@ def _hub_rank(claim: Claim, name: str, scope: str, standing: pd.DataFrame, n: in
                 f"no {name} model among the {n:,} captured ranks of {where}; fewer ranks than "
                 f"the top {claim.hub_best_rank} the claim needs, so the data can't tell"
             )
-            return Outcome("best_rank", "inconclusive", None, text, label)
+            return Outcome.inconclusive("best_rank", text, label)
         text = f"no {name} model among the top {n:,} of {where}"
         return Outcome("best_rank", "not_supported", None, text, label)
     rank = int(row["best_rank"])
@@ -300,7 +304,7 @@ def evaluate(claim: Claim, data: WeekData, metric: str, labels: dict[str, str]) 
     latest = data.latest
     what = METRIC_LABELS[metric]
     if latest.empty:
-        return Outcome(metric, "inconclusive", None, "no snapshots in this week")
+        return Outcome.inconclusive(metric, "no snapshots in this week")
     if claim.kind == "rank":
         return _rank(claim, latest, metric, what, labels)
     return _ratio(claim, latest, metric, what)
@@ -317,24 +321,16 @@ def _rank(
     name = labels.get(family, family)
     threshold = int(claim.threshold)
     if not (latest["family"] == family).any():
-        return Outcome(
-            metric, "inconclusive", None, f"no {name} models in the week's latest captures"
-        )
+        return Outcome.inconclusive(metric, f"no {name} models in the week's latest captures")
     gaps = _missing(latest, metric)
     if gaps:
-        return Outcome(
-            metric,
-            "inconclusive",
-            None,
-            f"{what} missing for {gaps} of {len(latest)} models observed",
+        return Outcome.inconclusive(
+            metric, f"{what} missing for {gaps} of {len(latest)} models observed"
         )
     totals = latest.groupby("family")[metric].sum()
     if len(totals) <= threshold:
-        return Outcome(
-            metric,
-            "inconclusive",
-            None,
-            f"only {len(totals)} families observed; a top-{threshold} rank says nothing",
+        return Outcome.inconclusive(
+            metric, f"only {len(totals)} families observed; a top-{threshold} rank says nothing"
         )
     rank = 1 + int((totals > totals[family]).sum())
     verdict = "supported" if rank <= threshold else "not_supported"
@@ -354,27 +350,19 @@ def _ratio(claim: Claim, latest: pd.DataFrame, metric: str, what: str) -> Outcom
     for group in (claim.subject, claim.versus):
         rows = latest[group.mask(latest).astype(bool)]
         if rows.empty:
-            return Outcome(
-                metric,
-                "inconclusive",
-                None,
-                f"no {group.label} models in the week's latest captures",
+            return Outcome.inconclusive(
+                metric, f"no {group.label} models in the week's latest captures"
             )
         gaps = _missing(rows, metric)
         if gaps:
-            return Outcome(
-                metric,
-                "inconclusive",
-                None,
-                f"{what} missing for {gaps} of the {len(rows)} models of {group.label}",
+            return Outcome.inconclusive(
+                metric, f"{what} missing for {gaps} of the {len(rows)} models of {group.label}"
             )
         sides.append(int(rows[metric].sum()))
         drivers.append(main_driver(rows, metric, sides[-1]))
     subject, versus = sides
     if versus == 0:
-        return Outcome(
-            metric, "inconclusive", None, f"{claim.versus.label} has no {what} to compare with"
-        )
+        return Outcome.inconclusive(metric, f"{claim.versus.label} has no {what} to compare with")
     ratio = subject / versus
     verdict = "supported" if ratio >= claim.threshold else "not_supported"
     text = (
